@@ -1,0 +1,71 @@
+"""Configuration, read only from the environment, with embedded defaults."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'desk.sqlite3'}")
+    # Heroku-style URLs name the old driver; psycopg 3 is the one we ship.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+class Config:
+    """Settings for a running desk; every value can come from the environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    # The Socket.IO channel on Redis; every side (web, workers) must name the same one.
+    SOCKETIO_CHANNEL = os.environ.get("DESK_SOCKETIO_CHANNEL", "desk-socketio")
+    RQ_QUEUES = ("intake", "default")
+
+    DESK_TIMEZONE = os.environ.get("DESK_TIMEZONE", "Europe/Berlin")
+    BABEL_DEFAULT_LOCALE = os.environ.get("DESK_DEFAULT_LOCALE", "de")
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    DESK_LOCALES = ("de", "en")
+
+    DESK_PAGE_SIZE = int(os.environ.get("DESK_PAGE_SIZE", "25"))
+    # Counts in the sidebar stop here and show "999+": counting is bounded, never a table scan.
+    DESK_COUNT_CAP = int(os.environ.get("DESK_COUNT_CAP", "1000"))
+    DESK_INTAKE_BATCH = int(os.environ.get("DESK_INTAKE_BATCH", "200"))
+    DESK_JOB_RETRIES = int(os.environ.get("DESK_JOB_RETRIES", "3"))
+
+    MAX_CONTENT_LENGTH = 1024 * 1024  # intake and forms: 1 MiB, then 413
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _flag("DESK_SECURE_COOKIES", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    DESK_LOGIN_LIMIT = os.environ.get("DESK_LOGIN_LIMIT", "10 per minute")
+    DESK_CONTACT_LIMIT = os.environ.get("DESK_CONTACT_LIMIT", "5 per minute")
+    DESK_INTAKE_LIMIT = os.environ.get("DESK_INTAKE_LIMIT", "6000 per minute")
+
+    API_TITLE = "desk API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+    # Load demo data on first start (make run sets it; production does not).
+    DESK_LOAD_DEMO = _flag("DESK_LOAD_DEMO", False)

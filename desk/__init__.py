@@ -1,0 +1,86 @@
+"""desk: a shared inbox for social customer care."""
+
+import logging
+
+from flask import Flask
+from redis import Redis
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import INSTANCE_DIR, Config
+
+
+def create_app(config_class: type = Config) -> Flask:
+    """Build the app: configuration, extensions, blueprints, CLI and signal handlers."""
+    app = Flask(__name__, static_folder="../static", instance_path=str(INSTANCE_DIR))
+    app.config.from_object(config_class)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("desk").setLevel(logging.INFO)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from desk import cli, commits, pages
+    from desk.live import broadcast, sockets  # noqa: F401 - sockets registers handlers
+
+    commits.install()
+    broadcast.install(app)
+    pages.install(app)
+    cli.install(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from desk import models  # noqa: F401 - every model registered before migrations look
+    from desk.auth import sessions
+    from desk.extensions import api, babel, csrf, db, limiter, login, migrate, socketio
+    from desk.i18n import select_locale, select_timezone
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    login.init_app(app)
+    sessions.install(login)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+    api.init_app(app)
+
+    redis_url = app.config["REDIS_URL"]
+    if redis_url:
+        app.extensions["desk.redis"] = Redis.from_url(redis_url)
+    socketio.init_app(
+        app,
+        message_queue=redis_url,
+        channel=app.config["SOCKETIO_CHANNEL"],
+        cors_allowed_origins=None,  # same origin only
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
+    )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN001
+    """SQLite as a server database: WAL, NORMAL sync, a busy timeout, enforced FKs."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from desk.admin.views import bp as admin_bp
+    from desk.api.views import register as register_api
+    from desk.auth.views import bp as auth_bp
+    from desk.inbox.views import bp as inbox_bp
+    from desk.intake.views import bp as intake_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(intake_bp)
+    app.register_blueprint(admin_bp)
+    register_api(app)

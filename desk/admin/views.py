@@ -1,0 +1,5 @@
+"""Admin pages: intake problems and failed jobs."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

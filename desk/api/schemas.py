@@ -1,0 +1,91 @@
+"""What the API reads and writes, as marshmallow schemas (they also make the OpenAPI)."""
+
+from marshmallow import Schema, fields, validate
+
+from desk.models import Priority, Status
+
+_statuses = [s.value for s in Status]
+_priorities = [p.value for p in Priority]
+
+
+class ContactSchema(Schema):
+    handle = fields.String(required=True)
+    name = fields.String(allow_none=True)
+    reach = fields.Integer()
+
+
+class PersonRefSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class TicketSchema(Schema):
+    id = fields.Integer(required=True)
+    status = fields.String(required=True, metadata={"enum": _statuses})
+    priority = fields.String(required=True, metadata={"enum": _priorities})
+    subject = fields.String(required=True)
+    preview = fields.String()
+    channel = fields.String(required=True, metadata={"description": "the channel's slug"})
+    contact = fields.Nested(ContactSchema, required=True)
+    assignee = fields.Nested(PersonRefSchema, allow_none=True)
+    team = fields.String(allow_none=True)
+    version = fields.Integer(metadata={"description": "send it back to guard against lost updates"})
+    message_count = fields.Integer()
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+    due_at = fields.DateTime(allow_none=True)
+
+
+class MessageSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"enum": ["inbound", "reply", "note"]})
+    body_html = fields.String(required=True)
+    body_text = fields.String(required=True)
+    author = fields.Dict(allow_none=True)
+    created_at = fields.DateTime(required=True)
+    external_id = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    delivery = fields.String(allow_none=True)
+
+
+class TicketDetailSchema(TicketSchema):
+    messages = fields.List(fields.Nested(MessageSchema), required=True)
+
+
+class TicketPageSchema(Schema):
+    items = fields.List(fields.Nested(TicketSchema), required=True)
+    next = fields.String(allow_none=True, required=True)
+
+
+class TicketQuerySchema(Schema):
+    view = fields.String(load_default="open",
+                         validate=validate.OneOf(["open", "unassigned", "mine", "teams", "all"]))
+    status = fields.String(validate=validate.OneOf(_statuses))
+    assignee = fields.String(metadata={"description": "`me`, `none`, an e-mail or a person id"})
+    team = fields.String(metadata={"description": "a team's name"})
+    channel = fields.String(metadata={"description": "a channel's slug"})
+    q = fields.String(validate=validate.Length(max=200))
+    cursor = fields.String(validate=validate.Length(max=400))
+    limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+class BodySchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
+    version = fields.Integer(metadata={"description": "the ticket version you saw; 409 if stale"})
+
+
+class ReplySchema(BodySchema):
+    status = fields.String(validate=validate.OneOf(_statuses),
+                           metadata={"description": "set this status with the reply"})
+
+
+class StatusSchema(Schema):
+    status = fields.String(validate=validate.OneOf(_statuses))
+    priority = fields.String(validate=validate.OneOf(_priorities))
+    version = fields.Integer()
+
+
+class AssignSchema(Schema):
+    assignee = fields.String(required=True, allow_none=True,
+                             metadata={"description": "an e-mail, or null to unassign"})
+    version = fields.Integer()

@@ -1,0 +1,224 @@
+"""/api/v1: tickets for integrators and scripts, documented by the generated OpenAPI."""
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_smorest import Blueprint
+
+from desk.api.auth import desk_worker, token_required
+from desk.api.schemas import (
+    AssignSchema,
+    BodySchema,
+    MessageSchema,
+    ReplySchema,
+    StatusSchema,
+    TicketDetailSchema,
+    TicketPageSchema,
+    TicketQuerySchema,
+    TicketSchema,
+)
+from desk.assignment import service as assignment
+from desk.auth.service import find_person
+from desk.errors import Invalid
+from desk.extensions import api, csrf, db
+from desk.inbox import queue
+from desk.inbox import service as inbox
+from desk.models import Channel, Message, Person, Priority, Status, Team, Ticket
+from desk.replies import service as replies
+
+bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Tickets")
+
+
+def register(app: Flask) -> None:
+    from desk.intake.views import api_bp as intake_api
+
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "a person's API token"}
+    )
+    for blueprint in (bp, intake_api):
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+
+
+def ticket_json(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket.id,
+        "status": ticket.status.value,
+        "priority": ticket.priority.value,
+        "subject": ticket.subject,
+        "preview": ticket.preview,
+        "channel": ticket.channel.slug,
+        "contact": {"handle": ticket.contact.handle, "name": ticket.contact.name,
+                    "reach": ticket.contact.reach},
+        "assignee": {"id": ticket.assignee.id, "name": ticket.assignee.name}
+        if ticket.assignee else None,
+        "team": ticket.team.name if ticket.team else None,
+        "version": ticket.version,
+        "message_count": ticket.message_count,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "due_at": ticket.due_at,
+    }
+
+
+def row_json(row: sa.Row[Any]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "status": row.status.value,
+        "priority": row.priority.value,
+        "subject": row.subject,
+        "preview": row.preview,
+        "channel": row.channel_slug,
+        "contact": {"handle": row.contact_handle, "name": row.contact_name,
+                    "reach": row.contact_reach},
+        "assignee": {"id": row.assignee_id, "name": row.assignee_name}
+        if row.assignee_id else None,
+        "team": row.team_name,
+        "version": row.version,
+        "message_count": row.message_count,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "due_at": row.due_at,
+    }
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "kind": message.kind.value,
+        "body_html": message.body_html,
+        "body_text": message.body_text,
+        "author": {"id": message.author.id, "name": message.author.name}
+        if message.author else None,
+        "created_at": message.created_at,
+        "external_id": message.external_id,
+        "url": message.url,
+        "delivery": message.delivery.value if message.delivery else None,
+    }
+
+
+def _filter_from(args: dict[str, Any], person: Person) -> queue.QueueFilter:
+    wanted: dict[str, Any] = {"view": args["view"], "q": args.get("q")}
+    if "status" in args:
+        wanted["status"] = Status(args["status"])
+    if "assignee" in args:
+        assignee = args["assignee"]
+        if assignee == "me":
+            wanted["assignee_id"] = person.id
+        elif assignee == "none":
+            wanted["view"] = "unassigned"
+        else:
+            wanted["assignee_id"] = _person_id(assignee)
+    if "team" in args:
+        wanted["team_id"] = _id_by(Team.id, Team.name == args["team"], "team", args["team"])
+    if "channel" in args:
+        wanted["channel_id"] = _id_by(Channel.id, Channel.slug == args["channel"], "channel",
+                                      args["channel"])
+    return queue.QueueFilter(**wanted)
+
+
+def _person_id(value: str) -> int:
+    if value.isdigit():
+        return int(value)
+    return _id_by(Person.id, Person.email == value.lower(), "assignee", value)
+
+
+def _id_by(column: Any, condition: Any, field: str, value: str) -> int:
+    found = db.session.scalar(sa.select(column).where(condition))
+    if found is None:
+        raise Invalid(f"unknown {field} '{value}'", {field: ["unknown"]})
+    return found
+
+
+@bp.route("/tickets")
+@bp.arguments(TicketQuerySchema, location="query")
+@bp.response(200, TicketPageSchema)
+@bp.doc(security=[{"bearer": []}])
+@token_required
+def list_tickets(args: dict[str, Any]) -> dict[str, Any]:
+    """List tickets in queue order (nearest due first, then oldest), a page at a time."""
+    person = desk_worker()
+    page = queue.list_page(person, _filter_from(args, person), args.get("cursor"), args["limit"])
+    return {"items": [row_json(row) for row in page.rows], "next": page.next_cursor}
+
+
+@bp.route("/tickets/<int:ticket_id>")
+@bp.response(200, TicketDetailSchema)
+@bp.doc(security=[{"bearer": []}])
+@token_required
+def get_ticket(ticket_id: int) -> dict[str, Any]:
+    """One ticket with its whole thread (inbound messages, replies and notes)."""
+    ticket = inbox.get_ticket(desk_worker(), ticket_id)
+    return ticket_json(ticket) | {"messages": [message_json(m) for m in inbox.thread(ticket)]}
+
+
+@bp.route("/tickets/<int:ticket_id>/claim", methods=["POST"])
+@bp.response(200, TicketSchema)
+@bp.alt_response(409, description="someone else holds the ticket")
+@bp.doc(security=[{"bearer": []}])
+@token_required
+def claim(ticket_id: int) -> dict[str, Any]:
+    """Take an unassigned ticket; of simultaneous claims exactly one wins."""
+    return ticket_json(assignment.claim(desk_worker(), ticket_id))
+
+
+@bp.route("/tickets/<int:ticket_id>/assign", methods=["POST"])
+@bp.arguments(AssignSchema)
+@bp.response(200, TicketSchema)
+@bp.doc(security=[{"bearer": []}])
+@token_required
+def assign(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+    """Assign the ticket to a person by e-mail (supervisors), or to nobody."""
+    assignee = None
+    if data["assignee"] is not None:
+        assignee = find_person(data["assignee"])
+        if assignee is None:
+            raise Invalid(f"no person with e-mail {data['assignee']}", {"assignee": ["unknown"]})
+    return ticket_json(
+        assignment.assign(desk_worker(), ticket_id, assignee, data.get("version"))
+    )
+
+
+@bp.route("/tickets/<int:ticket_id>/replies", methods=["POST"])
+@bp.arguments(ReplySchema)
+@bp.response(201, MessageSchema)
+@bp.doc(security=[{"bearer": []}])
+@token_required
+def reply(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+    """Answer the contact; delivery follows through the channel."""
+    status = Status(data["status"]) if "status" in data else None
+    message = replies.add_reply(desk_worker(), ticket_id, data["body"], data.get("version"),
+                                status)
+    return message_json(message)
+
+
+@bp.route("/tickets/<int:ticket_id>/notes", methods=["POST"])
+@bp.arguments(BodySchema)
+@bp.response(201, MessageSchema)
+@bp.doc(security=[{"bearer": []}])
+@token_required
+def note(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+    """Add an internal note."""
+    return message_json(
+        replies.add_note(desk_worker(), ticket_id, data["body"], data.get("version"))
+    )
+
+
+@bp.route("/tickets/<int:ticket_id>/status", methods=["POST"])
+@bp.arguments(StatusSchema)
+@bp.response(200, TicketSchema)
+@bp.doc(security=[{"bearer": []}])
+@token_required
+def status(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+    """Change status and/or priority."""
+    if "status" not in data and "priority" not in data:
+        raise Invalid("send status, priority or both", {"status": ["missing"]})
+    ticket = inbox.update(
+        desk_worker(),
+        ticket_id,
+        status=Status(data["status"]) if "status" in data else None,
+        priority=Priority(data["priority"]) if "priority" in data else None,
+        seen_version=data.get("version"),
+    )
+    return ticket_json(ticket)

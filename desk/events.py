@@ -1,0 +1,34 @@
+"""The domain signals. Each is sent only after the commit that makes it true.
+
+Every signal is sent with no sender and keyword arguments only: ids and the
+small facts a screen needs, never whole objects (receivers run after the
+session that loaded them has committed).
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+ticket_created = _signals.signal("ticket.created")
+"""A ticket was opened. kwargs: ticket_id, team_id, channel_id, status, priority."""
+
+ticket_updated = _signals.signal("ticket.updated")
+"""Status, priority or another field changed.
+
+kwargs: ticket_id, team_id, changes (dict of field to new value), version.
+"""
+
+ticket_assigned = _signals.signal("ticket.assigned")
+"""The assignee changed. kwargs: ticket_id, team_id, assignee_id (or None), version."""
+
+message_created = _signals.signal("message.created")
+"""A message joined a ticket. kwargs: ticket_id, team_id, message_id, kind."""
+
+delivery_updated = _signals.signal("delivery.updated")
+"""An outbound reply's delivery changed. kwargs: ticket_id, team_id, message_id, delivery."""
+
+ALL = {
+    signal.name: signal
+    for signal in (ticket_created, ticket_updated, ticket_assigned, message_created,
+                   delivery_updated)
+}

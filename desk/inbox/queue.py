@@ -1,0 +1,171 @@
+"""Queue views: which tickets a list shows, in which order, one page at a time.
+
+Lists select only the columns a row shows, in one query per page segment, and
+page by keyset (due time, then age, then id), never by OFFSET. Tickets with no
+due time come after those with one; they form a second segment, so each
+segment is one range scan on a partial index (see the Ticket model).
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from desk.auth.access import visible_tickets
+from desk.errors import Invalid
+from desk.extensions import db
+from desk.models import OPEN_STATUSES, Channel, Contact, Person, Status, Team, Ticket
+
+VIEWS = ("open", "unassigned", "mine", "teams", "all")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What a queue shows: a named view narrowed by optional filters."""
+
+    view: str = "open"
+    status: Status | None = None
+    assignee_id: int | None = None
+    team_id: int | None = None
+    channel_id: int | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    due_at: datetime | None
+    created_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        raw = json.dumps([
+            self.due_at.isoformat() if self.due_at else None,
+            self.created_at.isoformat(),
+            self.id,
+        ])
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> "Cursor":
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            due, created, ticket_id = json.loads(base64.urlsafe_b64decode(padded))
+            return cls(
+                due_at=datetime.fromisoformat(due) if due else None,
+                created_at=datetime.fromisoformat(created),
+                id=int(ticket_id),
+            )
+        except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+            raise Invalid("the cursor is not one this server gave out",
+                          {"cursor": ["unreadable"]}) from exc
+
+
+@dataclass
+class Page:
+    rows: list[sa.Row[Any]] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+ROW_COLUMNS = (
+    Ticket.id, Ticket.subject, Ticket.preview, Ticket.status, Ticket.priority, Ticket.due_at,
+    Ticket.created_at, Ticket.updated_at, Ticket.last_message_at, Ticket.message_count,
+    Ticket.version, Ticket.team_id, Ticket.assignee_id,
+    Channel.slug.label("channel_slug"), Channel.name.label("channel_name"),
+    Contact.handle.label("contact_handle"), Contact.name.label("contact_name"),
+    Contact.reach.label("contact_reach"),
+    Person.name.label("assignee_name"), Team.name.label("team_name"),
+)
+
+
+def conditions(person: Person, wanted: QueueFilter) -> list[sa.ColumnElement[bool]]:
+    """WHERE clauses for a view, a filter and what the person may see."""
+    where: list[sa.ColumnElement[bool]] = [visible_tickets(person)]
+    if wanted.status is not None:
+        where.append(Ticket.status == wanted.status)
+    elif wanted.view != "all":
+        where.append(Ticket.status.in_(OPEN_STATUSES))
+    if wanted.view == "unassigned":
+        where.append(Ticket.assignee_id.is_(None))
+    elif wanted.view == "mine":
+        where.append(Ticket.assignee_id == person.id)
+    elif wanted.view == "teams":
+        where.append(Ticket.team_id.in_(person.team_ids))
+    if wanted.assignee_id is not None:
+        where.append(Ticket.assignee_id == wanted.assignee_id)
+    if wanted.team_id is not None:
+        where.append(Ticket.team_id == wanted.team_id)
+    if wanted.channel_id is not None:
+        where.append(Ticket.channel_id == wanted.channel_id)
+    if wanted.q:
+        where.append(matches_text(wanted.q))
+    return where
+
+
+def matches_text(q: str) -> sa.ColumnElement[bool]:
+    """Subject or any message body contains every word of `q` (case-insensitive)."""
+    from desk.models import Message
+
+    clauses = []
+    for word in q.split()[:8]:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        in_messages = sa.exists().where(
+            Message.ticket_id == Ticket.id, Message.body_text.ilike(pattern, escape="\\")
+        )
+        clauses.append(sa.or_(Ticket.subject.ilike(pattern, escape="\\"), in_messages))
+    return sa.and_(*clauses)
+
+
+def list_page(
+    person: Person, wanted: QueueFilter, cursor: str | None = None, limit: int | None = None
+) -> Page:
+    """One page of a queue in queue order, and the cursor of the next page."""
+    limit = limit or current_app.config["DESK_PAGE_SIZE"]
+    after = Cursor.decode(cursor) if cursor else None
+    base = (
+        sa.select(*ROW_COLUMNS)
+        .join(Channel, Channel.id == Ticket.channel_id)
+        .join(Contact, Contact.id == Ticket.contact_id)
+        .outerjoin(Person, Person.id == Ticket.assignee_id)
+        .outerjoin(Team, Team.id == Ticket.team_id)
+        .where(*conditions(person, wanted))
+    )
+    rows: list[sa.Row[Any]] = []
+    if after is None or after.due_at is not None:
+        due = base.where(Ticket.due_at.is_not(None))
+        if after is not None:
+            due = due.where(
+                sa.tuple_(Ticket.due_at, Ticket.created_at, Ticket.id)
+                > sa.tuple_(after.due_at, after.created_at, after.id)
+            )
+        due = due.order_by(Ticket.due_at, Ticket.created_at, Ticket.id).limit(limit + 1)
+        rows.extend(db.session.execute(due).all())
+    if len(rows) <= limit:
+        undated = base.where(Ticket.due_at.is_(None))
+        if after is not None and after.due_at is None:
+            undated = undated.where(
+                sa.tuple_(Ticket.created_at, Ticket.id) > sa.tuple_(after.created_at, after.id)
+            )
+        undated = undated.order_by(Ticket.created_at, Ticket.id).limit(limit + 1 - len(rows))
+        rows.extend(db.session.execute(undated).all())
+    page = Page(rows=rows[:limit])
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        page.next_cursor = Cursor(last.due_at, last.created_at, last.id).encode()
+    return page
+
+
+def count(person: Person, wanted: QueueFilter) -> int:
+    """How many tickets a view holds, counted up to the cap (shown as "999+")."""
+    cap = current_app.config["DESK_COUNT_CAP"]
+    capped = sa.select(Ticket.id).where(*conditions(person, wanted)).limit(cap)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(capped.subquery())) or 0
+
+
+def view_counts(person: Person) -> dict[str, int]:
+    """The counts for the sidebar: one capped query per view."""
+    return {view: count(person, QueueFilter(view=view)) for view in ("open", "unassigned", "mine")}

@@ -1,0 +1,342 @@
+"""Intake: store each raw payload first, then turn it into tickets and messages.
+
+`receive()` is the fast path a channel waits on: validate, store the raw
+payload, acknowledge. `process_pending()` (a job) leases a batch of stored
+events and, each in its own savepoint, finds or creates the contact and the
+ticket and stores the message, sanitised.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from desk import audit, events
+from desk.commits import commit, savepoint, send_after_commit
+from desk.errors import Forbidden, Invalid, NotFound, Unauthorized
+from desk.extensions import db
+from desk.intake.schemas import IntakePayloadSchema
+from desk.models import (
+    OPEN_STATUSES,
+    Channel,
+    ChannelKind,
+    Contact,
+    IntakeEvent,
+    IntakeStatus,
+    Message,
+    MessageKind,
+    Status,
+    Ticket,
+    utcnow,
+)
+from desk.sanitize import clean_html, clean_line, html_to_text, safe_url, text_to_html
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+CONTACT_FORM_SLUG = "contact-form"
+_payload_schema = IntakePayloadSchema()
+
+
+def active_channel(slug: str) -> Channel:
+    channel = db.session.scalar(sa.select(Channel).where(Channel.slug == slug))
+    if channel is None:
+        raise NotFound(f"no channel '{slug}'")
+    if not channel.is_active:
+        raise Forbidden(f"channel '{slug}' is paused")
+    return channel
+
+
+def verify_signature(channel: Channel, body: bytes, header: str | None) -> None:
+    """Check `X-Desk-Signature: sha256=<hex>` over the raw body, in constant time."""
+    if not channel.secret:
+        raise Unauthorized("this channel has no signing secret; it cannot take signed intake")
+    if not header or not header.startswith("sha256="):
+        raise Unauthorized("X-Desk-Signature header missing or not of the form sha256=<hex>")
+    expected = hmac.new(channel.secret.encode(), body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower()):
+        raise Unauthorized("the signature does not match the body")
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header value a channel sends (for clients, tests and the CLI)."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def validate_payload(data: Any) -> dict[str, Any]:
+    """The payload as the documented schema reads it, or Invalid naming the fields."""
+    if not isinstance(data, dict):
+        raise Invalid("the body must be a JSON object", {"_schema": ["not an object"]})
+    try:
+        return _payload_schema.load(data, unknown="exclude")
+    except ValidationError as exc:
+        fields = exc.normalized_messages()
+        names = ", ".join(sorted(fields))
+        raise Invalid(f"invalid or missing fields: {names}", _flatten(fields)) from exc
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name + "."))
+        else:
+            flat[name] = [str(item) for item in value]
+    return flat
+
+
+def receive(channel: Channel, external_id: str, raw_payload: str) -> tuple[int, bool]:
+    """Store one raw payload; returns (event id, created). Seen before: nothing added."""
+    existing = _event_id(channel.id, external_id)
+    if existing is not None:
+        return existing, False
+    event = IntakeEvent(channel_id=channel.id, external_id=external_id, payload=raw_payload)
+    db.session.add(event)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another request stored the same external id a moment ago; the constraint decided.
+        db.session.rollback()
+        existing = _event_id(channel.id, external_id)
+        assert existing is not None  # noqa: S101 - the unique constraint just said so
+        return existing, False
+    event_id = event.id
+    schedule_processing()
+    commit()
+    return event_id, True
+
+
+def _event_id(channel_id: int, external_id: str) -> int | None:
+    return db.session.scalar(
+        sa.select(IntakeEvent.id).where(
+            IntakeEvent.channel_id == channel_id, IntakeEvent.external_id == external_id
+        )
+    )
+
+
+def schedule_processing() -> None:
+    from desk.intake.jobs import kick_intake
+
+    kick_intake()
+
+
+def submit_contact_form(name: str, email: str, subject: str, text: str) -> int:
+    """A message from the public contact form enters like any other intake."""
+    channel = active_channel(CONTACT_FORM_SLUG)
+    external_id = f"form-{uuid.uuid4()}"
+    payload = {
+        "external_id": external_id,
+        "subject": subject,
+        "text": text,
+        "author": {"handle": email.strip().lower(), "name": name},
+    }
+    event_id, _ = receive(channel, external_id, json.dumps(payload, ensure_ascii=False))
+    return event_id
+
+
+def lease_batch(limit: int) -> list[IntakeEvent]:
+    """Take up to `limit` waiting events (or ones whose lease ran out) for this run."""
+    now = utcnow()
+    waiting = sa.or_(
+        IntakeEvent.status == IntakeStatus.RECEIVED,
+        sa.and_(IntakeEvent.status == IntakeStatus.PROCESSING, IntakeEvent.leased_until < now),
+    )
+    candidates = sa.select(IntakeEvent.id).where(waiting).order_by(IntakeEvent.id).limit(limit)
+    token = str(uuid.uuid4())
+    # The outer WHERE repeats the condition: of two racing workers, only one gets each row.
+    db.session.execute(
+        sa.update(IntakeEvent)
+        .where(IntakeEvent.id.in_(candidates.scalar_subquery()), waiting)
+        .values(
+            status=IntakeStatus.PROCESSING,
+            lease_token=token,
+            leased_until=now + LEASE,
+            attempts=IntakeEvent.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    commit()
+    return list(
+        db.session.scalars(
+            sa.select(IntakeEvent).where(IntakeEvent.lease_token == token).order_by(IntakeEvent.id)
+        )
+    )
+
+
+def process_pending(batch_size: int) -> int:
+    """Process leased batches until none is waiting; returns how many events were done."""
+    done = 0
+    while True:
+        batch = lease_batch(batch_size)
+        if not batch:
+            return done
+        for event in batch:
+            _process_one(event)
+        commit()
+        done += len(batch)
+
+
+def _process_one(event: IntakeEvent) -> None:
+    try:
+        with savepoint():
+            data = validate_payload(json.loads(event.payload))
+            outcome = open_or_join_ticket(event, data)
+    except (Invalid, ValueError, IntegrityError) as exc:
+        # Quarantine: the raw payload stays, with the reason, for an admin to look at.
+        event.status = IntakeStatus.FAILED
+        event.error = str(exc)[:2000]
+        event.lease_token = None
+        log.warning("intake event %s failed: %s", event.id, exc)
+        return
+    event.status = IntakeStatus.PROCESSED
+    event.processed_at = utcnow()
+    event.lease_token = None
+    event.error = None if outcome else "duplicate: the message was stored before"
+
+
+def open_or_join_ticket(event: IntakeEvent, data: dict[str, Any]) -> Message | None:
+    """Turn one validated payload into a message on a new or existing ticket."""
+    channel = db.session.get(Channel, event.channel_id)
+    assert channel is not None  # noqa: S101 - the foreign key guarantees it
+    if _message_exists(channel.id, data["external_id"]):
+        return None
+    contact = _find_or_create_contact(channel, data)
+    body_html = clean_html(data["html"]) if data.get("html") else text_to_html(data["text"])
+    body_text = html_to_text(body_html)
+    created_at = data.get("created_at") or utcnow()
+    ticket, is_new = _find_or_open_ticket(channel, contact, data, body_text, created_at)
+    message = Message(
+        ticket_id=ticket.id,
+        channel_id=channel.id,
+        kind=MessageKind.INBOUND,
+        body_html=body_html,
+        body_text=body_text,
+        external_id=data["external_id"],
+        url=safe_url(data.get("url")),
+        intake_event_id=event.id,
+        created_at=created_at,
+    )
+    db.session.add(message)
+    ticket.message_count = (ticket.message_count or 0) + 1
+    ticket.preview = clean_line(body_text, 200)
+    ticket.last_message_at = max(created_at, ticket.last_message_at or created_at)
+    ticket.updated_at = utcnow()
+    if not is_new:
+        ticket.version += 1
+        if ticket.status not in OPEN_STATUSES or ticket.status == Status.PENDING:
+            ticket.status = Status.OPEN  # the customer wrote again: it needs us
+            ticket.resolved_at = None
+    db.session.flush()
+    audit.record("message.inbound", None, ticket.id, message_id=message.id,
+                 intake_event_id=event.id)
+    facts = {"ticket_id": ticket.id, "team_id": ticket.team_id}
+    if is_new:
+        send_after_commit(events.ticket_created, **facts, channel_id=channel.id,
+                          status=ticket.status.value, priority=ticket.priority.value)
+    else:
+        send_after_commit(events.ticket_updated, **facts,
+                          changes={"status": ticket.status.value}, version=ticket.version)
+    send_after_commit(events.message_created, **facts, message_id=message.id,
+                      kind=MessageKind.INBOUND.value, version=ticket.version)
+    return message
+
+
+def _message_exists(channel_id: int, external_id: str) -> bool:
+    return db.session.scalar(
+        sa.select(Message.id).where(
+            Message.channel_id == channel_id, Message.external_id == external_id
+        )
+    ) is not None
+
+
+def _find_or_create_contact(channel: Channel, data: dict[str, Any]) -> Contact:
+    author = data["author"]
+    handle = clean_line(author["handle"], 200) or "unknown"
+    contact = db.session.scalar(
+        sa.select(Contact).where(Contact.channel_id == channel.id, Contact.handle == handle)
+    )
+    name = clean_line(author.get("name"), 200) or None
+    if contact is None:
+        contact = Contact(channel_id=channel.id, handle=handle, name=name,
+                          reach=author.get("reach") or 0,
+                          language=data.get("language") or channel.language)
+        db.session.add(contact)
+        db.session.flush()
+        return contact
+    # The newest post knows the current display name and follower count best.
+    contact.name = name or contact.name
+    contact.reach = author.get("reach") or contact.reach
+    return contact
+
+
+def _find_or_open_ticket(
+    channel: Channel, contact: Contact, data: dict[str, Any], body_text: str, created_at: Any
+) -> tuple[Ticket, bool]:
+    key = data.get("in_reply_to") or data.get("thread_id")
+    if key:
+        ticket = _ticket_for_reference(channel.id, key)
+        if ticket is not None:
+            return ticket, False
+    thread_key = data.get("thread_id") or data.get("in_reply_to") or data["external_id"]
+    subject = clean_line(data.get("subject"), 200) or _subject_from(body_text)
+    ticket = Ticket(
+        channel_id=channel.id,
+        contact_id=contact.id,
+        thread_key=thread_key,
+        subject=subject,
+        status=Status.NEW,
+        team_id=channel.team_id,
+        created_at=created_at,
+        message_count=0,
+        version=1,
+    )
+    db.session.add(ticket)
+    db.session.flush()  # a racing job with the same thread key fails here, in its savepoint
+    return ticket, True
+
+
+def _ticket_for_reference(channel_id: int, key: str) -> Ticket | None:
+    """The ticket a thread id or a replied-to message id points at, if known."""
+    replied_to = db.session.scalar(
+        sa.select(Message.ticket_id).where(Message.channel_id == channel_id,
+                                           Message.external_id == key)
+    )
+    if replied_to is not None:
+        return db.session.get(Ticket, replied_to)
+    return db.session.scalar(
+        sa.select(Ticket).where(Ticket.channel_id == channel_id, Ticket.thread_key == key)
+    )
+
+
+def _subject_from(body_text: str) -> str:
+    first_line = clean_line(body_text.split("\n", 1)[0], 200)
+    if len(first_line) <= 80:
+        return first_line or "(no text)"
+    return first_line[:77].rsplit(" ", 1)[0] + "…"
+
+
+def retry_event(event_id: int) -> None:
+    """Put a quarantined event back in line (an admin fixed the cause)."""
+    event = db.session.get(IntakeEvent, event_id)
+    if event is None:
+        raise NotFound(f"no intake event {event_id}")
+    event.status = IntakeStatus.RECEIVED
+    event.error = None
+    audit.record("intake.retry", None, intake_event_id=event_id)
+    schedule_processing()
+    commit()
+
+
+def channel_for_intake(slug: str) -> Channel:
+    channel = active_channel(slug)
+    if channel.kind == ChannelKind.FORM:
+        raise Forbidden(f"channel '{slug}' takes messages only through the contact form")
+    return channel

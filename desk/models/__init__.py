@@ -1,0 +1,44 @@
+"""All models, importable from one place; one module per aggregate."""
+
+from desk.models.audit import AuditEvent
+from desk.models.base import Base, utcnow
+from desk.models.channels import Channel, ChannelKind
+from desk.models.contacts import Contact
+from desk.models.intake import IntakeEvent, IntakeStatus
+from desk.models.jobs import JobFailure
+from desk.models.people import ApiToken, Person, PersonRole, Role, Team, hash_token, team_members
+from desk.models.tickets import (
+    OPEN_STATUSES,
+    Delivery,
+    Message,
+    MessageKind,
+    Priority,
+    Status,
+    Ticket,
+)
+
+__all__ = [
+    "OPEN_STATUSES",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Channel",
+    "ChannelKind",
+    "Contact",
+    "Delivery",
+    "IntakeEvent",
+    "IntakeStatus",
+    "JobFailure",
+    "Message",
+    "MessageKind",
+    "Person",
+    "PersonRole",
+    "Priority",
+    "Role",
+    "Status",
+    "Team",
+    "Ticket",
+    "hash_token",
+    "team_members",
+    "utcnow",
+]

@@ -1,0 +1,28 @@
+"""Contacts: the public people behind inbound messages."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from desk.models.base import Base, utcnow
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (sa.UniqueConstraint("channel_id", "handle"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channels.id", ondelete="CASCADE"))
+    handle: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    reach: Mapped[int] = mapped_column(default=0, server_default="0")
+    language: Mapped[str | None] = mapped_column(sa.String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.handle
+
+    def __repr__(self) -> str:
+        return f"<Contact {self.handle}>"

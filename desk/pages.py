@@ -1,0 +1,102 @@
+"""What every HTML page shares: error pages, security headers, template helpers.
+
+API routes (under /api/) answer errors as RFC 9457 problem details instead;
+see desk.api.problems.
+"""
+
+from babel.dates import format_datetime, format_timedelta
+from flask import Flask, Response, render_template, request
+from flask_babel import get_locale, get_timezone
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from desk.errors import DeskError
+from desk.models import utcnow
+
+
+def install(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DeskError, _desk_error)
+    app.after_request(_security_headers)
+    app.add_template_filter(local_time)
+    app.add_template_filter(relative_time)
+    app.add_template_filter(compact_number)
+    app.context_processor(lambda: {"current_locale": str(get_locale())})
+
+
+def wants_problem_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _http_error(error: HTTPException) -> Response | tuple[str, int]:
+    if wants_problem_json():
+        from desk.api.problems import problem_response
+
+        return problem_response(error.code or 500, error.name, error.description or "")
+    if isinstance(error, CSRFError):
+        message = _("The form had expired or was sent from elsewhere. Nothing was changed; "
+                    "please go back, reload and try again.")
+    else:
+        message = _error_message(error.code or 500)
+    return render_template("error.html", code=error.code, message=message), error.code or 500
+
+
+def _error_message(code: int) -> str:
+    messages = {
+        400: _("The request could not be understood."),
+        403: _("You are not allowed to do this."),
+        404: _("There is nothing here."),
+        405: _("This page does not take that kind of request."),
+        409: _("Someone changed this meanwhile."),
+        413: _("That was too large (at most 1 MiB)."),
+        429: _("Too many attempts. Please wait a minute and try again."),
+    }
+    return messages.get(code, _("Something went wrong on our side."))
+
+
+def _desk_error(error: DeskError) -> Response | tuple[str, int]:
+    if wants_problem_json():
+        from desk.api.problems import problem_response
+
+        return problem_response(error.status, error.title, error.detail, **error.extra)
+    return render_template("error.html", code=error.status, message=error.detail), error.status
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def local_time(value, fmt: str = "short") -> str:  # noqa: ANN001
+    """A UTC time in the viewer's time zone and language."""
+    if value is None:
+        return ""
+    return format_datetime(value, format=fmt, tzinfo=get_timezone(), locale=get_locale())
+
+
+def relative_time(value) -> str:  # noqa: ANN001
+    """'5 minutes ago' / 'in 2 hours', in the viewer's language."""
+    if value is None:
+        return ""
+    return format_timedelta(value - utcnow(), add_direction=True, locale=get_locale(),
+                            threshold=1.0, format="short")
+
+
+def compact_number(value: int | None) -> str:
+    """Follower counts the way people say them: 950, 12k, 1.2M."""
+    value = value or 0
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M".replace(".0M", "M")
+    if value >= 10_000:
+        return f"{value // 1000}k"
+    if value >= 1_000:
+        return f"{value / 1000:.1f}k".replace(".0k", "k")
+    return str(value)

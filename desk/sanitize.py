@@ -1,0 +1,94 @@
+"""Cleaning of untrusted text at the boundary where it enters desk.
+
+Everything stored as HTML went through `clean_html`; everything else is plain
+text that templates autoescape. Allow-lists are named and small on purpose.
+"""
+
+import html
+import re
+
+import bleach
+
+MESSAGE_TAGS = frozenset({
+    "a", "b", "blockquote", "br", "code", "em", "i", "li", "ol", "p", "pre", "strong", "ul",
+})
+MESSAGE_ATTRIBUTES = {"a": ["href", "title"]}
+MESSAGE_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+_BLOCK_END = re.compile(r"</(p|div|li|blockquote|pre|h[1-6])\s*>|<br\s*/?>", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_control(text: str) -> str:
+    """Drop control characters (NUL and friends) that no screen or database wants."""
+    return _CONTROL.sub("", text)
+
+
+def clean_html(untrusted: str) -> str:
+    """Reduce HTML to the message allow-list; everything else is dropped or escaped.
+
+    Script, style and iframe contents go entirely; event handlers, `javascript:`
+    URLs, SVG and MathML are not in the allow-list so they cannot survive.
+    """
+    untrusted = strip_control(untrusted)
+    # bleach keeps the text inside removed tags; for these the text itself is the payload.
+    untrusted = re.sub(
+        r"<(script|style|iframe|object|embed|svg|math|template|noscript)\b.*?</\1\s*>",
+        "",
+        untrusted,
+        flags=re.IGNORECASE | re.DOTALL,
+    )
+    cleaned = bleach.clean(
+        untrusted,
+        tags=MESSAGE_TAGS,
+        attributes=MESSAGE_ATTRIBUTES,
+        protocols=MESSAGE_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+    )
+    return bleach.linkify(cleaned, callbacks=[_external_link], parse_email=False)
+
+
+def _external_link(attrs: dict, new: bool = False) -> dict:
+    attrs[(None, "rel")] = "nofollow noopener noreferrer"
+    attrs[(None, "target")] = "_blank"
+    return attrs
+
+
+def html_to_text(cleaned_html: str) -> str:
+    """Plain text of already cleaned HTML: line breaks kept, tags and entities gone."""
+    text = _BLOCK_END.sub("\n", cleaned_html)
+    text = bleach.clean(text, tags=set(), strip=True)
+    text = html.unescape(text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def text_to_html(text: str) -> str:
+    """HTML for plain text: escaped, paragraphs and line breaks kept, links made clickable."""
+    text = strip_control(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+    paragraphs = [p for p in re.split(r"\n{2,}", text) if p.strip()]
+    body = "".join(
+        "<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs
+    )
+    return bleach.linkify(body, callbacks=[_external_link], parse_email=False)
+
+
+def clean_line(untrusted: str | None, limit: int) -> str:
+    """One line of plain text (a name, a handle, a subject): no controls, no newlines."""
+    if not untrusted:
+        return ""
+    line = _SPACES.sub(" ", strip_control(untrusted).replace("\n", " ")).strip()
+    return line[:limit]
+
+
+def safe_url(untrusted: str | None) -> str | None:
+    """An http(s) URL, or None: a `javascript:` or `data:` link never reaches a page."""
+    if not untrusted:
+        return None
+    url = strip_control(untrusted).strip()
+    if re.match(r"^https?://[^\s<>\"']+$", url, re.IGNORECASE) and len(url) <= 2000:
+        return url
+    return None
