@@ -21,10 +21,11 @@ def create_app(config_class: type = Config) -> Flask:
     _register_blueprints(app)
 
     from desk import cli, commits, pages
-    from desk.live import broadcast, sockets  # noqa: F401 - sockets registers handlers
+    from desk.live import broadcast, sockets
 
     commits.install()
-    broadcast.install(app)
+    broadcast.install()
+    sockets.install()
     pages.install(app)
     cli.install(app)
     return app

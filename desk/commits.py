@@ -22,7 +22,11 @@ _READY = "desk.ready"
 
 def after_commit(callback: Callable[[], Any]) -> None:
     """Run `callback` once the current transaction has committed."""
-    db.session().info.setdefault(_PENDING, []).append(callback)
+    session = db.session()
+    if not session.in_transaction():
+        # Tie the callback to a transaction, so a rollback before any SQL still drops it.
+        session.begin()
+    session.info.setdefault(_PENDING, []).append(callback)
 
 
 def send_after_commit(signal: Signal, **facts: Any) -> None:

@@ -33,13 +33,31 @@ def _http_error(error: HTTPException) -> Response | tuple[str, int]:
     if wants_problem_json():
         from desk.api.problems import problem_response
 
-        return problem_response(error.code or 500, error.name, error.description or "")
+        return problem_response(error.code or 500, error.name, error.description or "",
+                                fields=_webargs_fields(error))
     if isinstance(error, CSRFError):
         message = _("The form had expired or was sent from elsewhere. Nothing was changed; "
                     "please go back, reload and try again.")
     else:
         message = _error_message(error.code or 500)
     return render_template("error.html", code=error.code, message=message), error.code or 500
+
+
+def _webargs_fields(error: HTTPException) -> dict[str, list[str]] | None:
+    """Field messages of a request that failed schema validation (flask-smorest/webargs)."""
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if not messages:
+        return None
+    fields: dict[str, list[str]] = {}
+    for location, location_messages in messages.items():  # {"json": {...}}, {"query": {...}}
+        if not isinstance(location_messages, dict):  # the body as a whole was unreadable
+            fields[location] = [str(m) for m in location_messages]
+            continue
+        for name, problems in location_messages.items():
+            fields[name] = [str(p) for p in problems] if isinstance(problems, list) else [
+                str(problems)
+            ]
+    return fields
 
 
 def _error_message(code: int) -> str:

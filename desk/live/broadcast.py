@@ -5,23 +5,26 @@ change that was rolled back. Payloads are ids and small facts; screens fetch
 what they show through the same authorised views as a page load.
 """
 
+from collections.abc import Callable
 from typing import Any
-
-from flask import Flask
 
 from desk import events
 from desk.extensions import socketio
 from desk.live.rooms import rooms_for_ticket
 
 
-def install(app: Flask) -> None:
-    for name, signal in events.ALL.items():
-        signal.connect(_emitter(name), weak=False)
-
-
-def _emitter(name: str):  # noqa: ANN202
+def _emitter(name: str) -> Callable[..., None]:
     def emit(sender: Any = None, **facts: Any) -> None:
         payload = {key: value for key, value in facts.items() if key != "team_id"}
         socketio.emit(name, payload, to=rooms_for_ticket(facts.get("team_id")))
 
     return emit
+
+
+# One receiver per signal for the life of the process; blinker ignores a second connect.
+_EMITTERS = {name: _emitter(name) for name in events.ALL}
+
+
+def install() -> None:
+    for name, signal in events.ALL.items():
+        signal.connect(_EMITTERS[name], weak=False)

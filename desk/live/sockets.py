@@ -12,7 +12,11 @@ from desk.live.rooms import rooms_of
 from desk.models import Person
 
 
-@socketio.on("connect")
+def install() -> None:
+    """Register the handlers on the current server (each create_app makes a new one)."""
+    socketio.on_event("connect", connect)
+
+
 def connect(auth: dict[str, Any] | None = None) -> None:
     """Browsers come with their session cookie, API clients with `auth={"token": ...}`."""
     person = _person(auth)

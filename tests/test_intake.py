@@ -1,0 +1,229 @@
+"""The signed intake endpoint: stored first, idempotent, threaded, sanitised."""
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from desk.extensions import db
+from desk.intake.service import sign
+from desk.models import IntakeEvent, IntakeStatus, Message, Status, Ticket
+
+SECRET = "s3cret-signing-key"
+
+
+def post(client, payload, slug="webhook", secret=SECRET, signature=None, raw=None):
+    body = raw if raw is not None else json.dumps(payload).encode()
+    headers = {"Content-Type": "application/json"}
+    sig = signature if signature is not None else sign(secret, body)
+    if sig:
+        headers["X-Desk-Signature"] = sig
+    return client.post(f"/api/v1/intake/{slug}", data=body, headers=headers)
+
+
+def complaint(external_id="t-1", **overrides):
+    payload = {"external_id": external_id, "text": "Zug fällt schon wieder aus! #bahn",
+               "author": {"handle": "@pendler", "name": "Paul Pendler", "reach": 48000}}
+    payload.update(overrides)
+    return payload
+
+
+def count(app, model):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def problem(response, status):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    return response.get_json()
+
+
+def test_signed_complaint_becomes_a_ticket(app, client, make_channel):
+    make_channel(team="Bahn")
+    response = post(client, complaint(url="https://social.example/p/1", language="de"))
+    assert response.status_code == 202
+    assert response.get_json()["duplicate"] is False
+    with app.app_context():
+        event = db.session.get(IntakeEvent, response.get_json()["id"])
+        assert event.status == IntakeStatus.PROCESSED
+        ticket = db.session.scalar(sa.select(Ticket))
+        assert ticket.subject == "Zug fällt schon wieder aus! #bahn"
+        assert ticket.team.name == "Bahn"
+        assert ticket.contact.reach == 48000 and ticket.contact.language == "de"
+        message = db.session.scalar(sa.select(Message))
+        assert message.body_text == "Zug fällt schon wieder aus! #bahn"
+        assert message.url == "https://social.example/p/1"
+        assert message.intake_event_id == event.id
+
+
+def test_same_external_id_again_adds_nothing(app, client, make_channel):
+    make_channel()
+    first = post(client, complaint())
+    again = post(client, complaint(text="different text, same id"))
+    assert again.status_code == 200
+    assert again.get_json() == {"id": first.get_json()["id"], "duplicate": True}
+    assert count(app, IntakeEvent) == 1 and count(app, Message) == 1
+
+
+@pytest.mark.parametrize("signature", ["", "sha256=" + "0" * 64, "md5=abc", "sha256=zz"])
+def test_bad_or_missing_signature_is_401_and_stores_nothing(app, client, make_channel, signature):
+    make_channel()
+    body = problem(post(client, complaint(), signature=signature), 401)
+    assert "signature" in body["detail"].lower()
+    assert count(app, IntakeEvent) == 0
+
+
+def test_signature_with_another_channels_secret_is_refused(app, client, make_channel):
+    make_channel()
+    problem(post(client, complaint(), secret="someone-elses-secret"), 401)
+    assert count(app, IntakeEvent) == 0
+
+
+def test_unreadable_json_is_400(app, client, make_channel):
+    make_channel()
+    problem(post(client, None, raw=b'{"external_id": '), 400)
+    problem(post(client, None, raw=b"\xff\xfe not utf-8"), 400)
+    assert count(app, IntakeEvent) == 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"text": "no id", "author": {"handle": "@a"}}, "external_id"),
+        ({"external_id": "x", "author": {"handle": "@a"}}, "text"),
+        ({"external_id": "x", "text": "   ", "author": {"handle": "@a"}}, "text"),
+        ({"external_id": "x", "text": "hi"}, "author"),
+        ({"external_id": "x", "text": "hi", "author": {"handle": "@a", "reach": -5}},
+         "author.reach"),
+        ({"external_id": "x", "text": "hi", "author": {"handle": "@a"},
+          "created_at": "yesterday"}, "created_at"),
+        ({"external_id": 17, "text": "hi", "author": {"handle": "@a"}}, "external_id"),
+    ],
+)
+def test_invalid_fields_are_422_naming_the_field(app, client, make_channel, payload, field):
+    make_channel()
+    body = problem(post(client, payload), 422)
+    assert field in body["fields"]
+    assert count(app, IntakeEvent) == 0
+
+
+def test_json_that_is_not_an_object_is_422(app, client, make_channel):
+    make_channel()
+    problem(post(client, ["not", "an", "object"]), 422)
+
+
+def test_body_over_one_mebibyte_is_413(app, client, make_channel):
+    make_channel()
+    problem(post(client, complaint(text="x" * (1024 * 1024 + 10))), 413)
+    assert count(app, IntakeEvent) == 0
+
+
+def test_unknown_channel_is_404_and_paused_channel_is_403(app, client, make_channel):
+    make_channel(slug="paused", is_active=False)
+    problem(post(client, complaint(), slug="nowhere"), 404)
+    problem(post(client, complaint(), slug="paused"), 403)
+    assert count(app, IntakeEvent) == 0
+
+
+def test_form_channel_takes_no_signed_intake(app, client, make_channel):
+    from desk.models import ChannelKind
+
+    make_channel(slug="contact-form", kind=ChannelKind.FORM)
+    problem(post(client, complaint(), slug="contact-form"), 403)
+
+
+def test_thread_id_and_replies_join_one_ticket(app, client, make_channel):
+    make_channel()
+    post(client, complaint("root", thread_id="conv-1"))
+    post(client, complaint("second", thread_id="conv-1", text="Immer noch nichts."))
+    post(client, complaint("answer-to-second", in_reply_to="second", text="Hallo??"))
+    post(client, complaint("other", text="Ganz anderes Thema"))
+    with app.app_context():
+        tickets = db.session.scalars(sa.select(Ticket).order_by(Ticket.id)).all()
+        assert [t.message_count for t in tickets] == [3, 1]
+        assert tickets[0].preview == "Hallo??"
+
+
+def test_a_new_message_reopens_a_resolved_ticket(app, client, make_channel):
+    make_channel()
+    post(client, complaint("first", thread_id="conv"))
+    with app.app_context():
+        ticket = db.session.scalar(sa.select(Ticket))
+        ticket.status = Status.RESOLVED
+        db.session.commit()
+    post(client, complaint("second", thread_id="conv"))
+    with app.app_context():
+        ticket = db.session.scalar(sa.select(Ticket))
+        assert ticket.status == Status.OPEN and ticket.version == 2
+
+
+HOSTILE = [
+    "<script>alert(1)</script>hello",
+    '<img src=x onerror="alert(1)">',
+    '<a href="javascript:alert(1)">click</a>',
+    '<a href="JaVaScRiPt&colon;alert(1)">x</a>',
+    '<iframe src="https://evil.example"></iframe>',
+    "<svg><script>alert(1)</script></svg>",
+    '<svg onload="alert(1)"><a xlink:href="javascript:alert(1)">x</a></svg>',
+    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></math>',
+    '<p style="background:url(javascript:alert(1))" onclick="x()">styled</p>',
+    "<scr<script>ipt>alert(1)</script>",
+    '<form action="https://evil.example"><input name=q></form>',
+]
+
+
+@pytest.mark.parametrize("markup", HOSTILE)
+def test_hostile_html_is_stored_inert(app, client, make_channel, markup):
+    make_channel()
+    payload = complaint(html=markup, url="javascript:alert(1)",
+                        author={"handle": "<script>x</script>", "name": '"><img src=x onerror=1>'})
+    payload.pop("text")
+    assert post(client, payload).status_code == 202
+    with app.app_context():
+        message = db.session.scalar(sa.select(Message))
+        lowered = message.body_html.lower()
+        for bad in ("<script", "onerror", "onload", "onclick", "javascript:", "<iframe", "<svg",
+                    "<math", "<style", "<form", "<input", "style="):
+            assert bad not in lowered, (bad, message.body_html)
+        assert message.url is None
+
+
+def test_control_characters_are_dropped(app, client, make_channel):
+    make_channel()
+    post(client, complaint(text="Null\x00byte und\x07 Klingel"))
+    with app.app_context():
+        assert db.session.scalar(sa.select(Message.body_text)) == "Nullbyte und Klingel"
+
+
+def test_broken_stored_event_is_quarantined_and_others_go_on(app, make_channel):
+    from desk.intake.service import process_pending
+
+    channel = make_channel()
+    with app.app_context():
+        db.session.add(IntakeEvent(channel_id=channel.id, external_id="bad", payload="{broken"))
+        db.session.add(IntakeEvent(channel_id=channel.id, external_id="good",
+                                   payload=json.dumps(complaint("good"))))
+        db.session.commit()
+        assert process_pending(50) == 2
+        events = {e.external_id: e for e in db.session.scalars(sa.select(IntakeEvent))}
+        assert events["bad"].status == IntakeStatus.FAILED and events["bad"].error
+        assert events["good"].status == IntakeStatus.PROCESSED
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+
+
+def test_intake_runs_through_redis_and_a_real_rq_worker(app, client, make_channel, redis_jobs):
+    from rq import Queue, SimpleWorker
+
+    make_channel()
+    for n in range(5):
+        assert post(client, complaint(f"rq-{n}", thread_id=f"conv-{n % 2}")).status_code == 202
+    # Stored and acknowledged; nothing processed until a worker runs, and one run was queued.
+    assert count(app, IntakeEvent) == 5 and count(app, Ticket) == 0
+    assert Queue("intake", connection=redis_jobs).count == 1
+    with app.app_context():
+        SimpleWorker(["intake", "default"], connection=redis_jobs).work(burst=True)
+    assert count(app, Ticket) == 2 and count(app, Message) == 5
+    with app.app_context():
+        statuses = set(db.session.scalars(sa.select(IntakeEvent.status)))
+    assert statuses == {IntakeStatus.PROCESSED}
