@@ -34,6 +34,8 @@ class Config:
     # The Socket.IO channel on Redis; every side (web, workers) must name the same one.
     SOCKETIO_CHANNEL = os.environ.get("DESK_SOCKETIO_CHANNEL", "desk-socketio")
     RQ_QUEUES = ("intake", "default")
+    # Unset: gevent when the server monkey-patched (gunicorn -k gevent), else threading.
+    SOCKETIO_ASYNC_MODE = os.environ.get("DESK_ASYNC_MODE") or None
 
     DESK_TIMEZONE = os.environ.get("DESK_TIMEZONE", "Europe/Berlin")
     BABEL_DEFAULT_LOCALE = os.environ.get("DESK_DEFAULT_LOCALE", "de")

@@ -56,8 +56,19 @@ def _init_extensions(app: Flask) -> None:
         message_queue=redis_url,
         channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=None,  # same origin only
-        async_mode=app.config.get("SOCKETIO_ASYNC_MODE"),
+        async_mode=_async_mode(app),
     )
+
+
+def _async_mode(app: Flask) -> str:
+    """gevent under a gevent server (production: gunicorn -k gevent), threads otherwise."""
+    if app.config.get("SOCKETIO_ASYNC_MODE"):
+        return app.config["SOCKETIO_ASYNC_MODE"]
+    try:
+        from gevent import monkey
+    except ImportError:
+        return "threading"
+    return "gevent" if monkey.is_module_patched("socket") else "threading"
 
 
 @event.listens_for(Engine, "connect")
