@@ -227,3 +227,54 @@ def test_intake_runs_through_redis_and_a_real_rq_worker(app, client, make_channe
     with app.app_context():
         statuses = set(db.session.scalars(sa.select(IntakeEvent.status)))
     assert statuses == {IntakeStatus.PROCESSED}
+
+
+def test_two_runs_racing_on_one_new_thread_make_one_ticket(app, make_channel):
+    """Two workers each lease one event of the same new thread and process them at once."""
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+
+    from desk.intake.service import lease_batch, process_pending
+
+    channel = make_channel()
+    with app.app_context():
+        for n in range(2):
+            db.session.add(IntakeEvent(channel_id=channel.id, external_id=f"race-{n}",
+                                       payload=json.dumps(complaint(f"race-{n}",
+                                                                    thread_id="same"))))
+        db.session.commit()
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                batch = lease_batch(1)
+                barrier.wait()
+                from desk.intake.service import process_event
+
+                for event in batch:
+                    process_event(event)
+                db.session.commit()
+            except OperationalError as exc:  # SQLite has one writer: the loser waits its turn
+                errors.append(exc)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        if errors:  # what the lease reconciler does: expired leases are taken again
+            db.session.execute(sa.update(IntakeEvent).where(
+                IntakeEvent.status == IntakeStatus.PROCESSING).values(leased_until=None,
+                                                                     status="received"))
+            db.session.commit()
+            process_pending(10)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == 2
+        assert set(db.session.scalars(sa.select(IntakeEvent.status))) == {IntakeStatus.PROCESSED}

@@ -179,27 +179,39 @@ def process_pending(batch_size: int) -> int:
         if not batch:
             return done
         for event in batch:
-            _process_one(event)
+            process_event(event)
         commit()
         done += len(batch)
 
 
-def _process_one(event: IntakeEvent) -> None:
-    try:
-        with savepoint():
-            data = validate_payload(json.loads(event.payload))
-            outcome = open_or_join_ticket(event, data)
-    except (Invalid, ValueError, IntegrityError) as exc:
-        # Quarantine: the raw payload stays, with the reason, for an admin to look at.
-        event.status = IntakeStatus.FAILED
-        event.error = str(exc)[:2000]
-        event.lease_token = None
-        log.warning("intake event %s failed: %s", event.id, exc)
-        return
+def process_event(event: IntakeEvent, attempts: int = 2) -> None:
+    for attempt in range(1, attempts + 1):
+        try:
+            with savepoint():
+                data = validate_payload(json.loads(event.payload))
+                outcome = open_or_join_ticket(event, data)
+            break
+        except IntegrityError as exc:
+            # Another run created the same contact or thread a moment ago: try again, and
+            # this time find theirs.
+            if attempt == attempts:
+                _quarantine(event, exc)
+                return
+        except (Invalid, ValueError) as exc:
+            _quarantine(event, exc)
+            return
     event.status = IntakeStatus.PROCESSED
     event.processed_at = utcnow()
     event.lease_token = None
     event.error = None if outcome else "duplicate: the message was stored before"
+
+
+def _quarantine(event: IntakeEvent, exc: Exception) -> None:
+    """Keep the raw payload with the reason, for an admin to look at and retry."""
+    event.status = IntakeStatus.FAILED
+    event.error = str(exc)[:2000]
+    event.lease_token = None
+    log.warning("intake event %s failed: %s", event.id, exc)
 
 
 def open_or_join_ticket(event: IntakeEvent, data: dict[str, Any]) -> Message | None:
