@@ -5,6 +5,7 @@ see desk.api.problems.
 """
 
 from babel.dates import format_datetime, format_timedelta
+from babel.numbers import format_compact_decimal, format_decimal
 from flask import Flask, Response, render_template, request
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
@@ -109,12 +110,10 @@ def relative_time(value) -> str:  # noqa: ANN001
 
 
 def compact_number(value: int | None) -> str:
-    """Follower counts the way people say them: 950, 12k, 1.2M."""
+    """Follower counts the way people say them, in the viewer's language: 48K, 1,2 Mio."""
     value = value or 0
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M".replace(".0M", "M")
-    if value >= 10_000:
-        return f"{value // 1000}k"
-    if value >= 1_000:
-        return f"{value / 1000:.1f}k".replace(".0k", "k")
-    return str(value)
+    locale = get_locale()
+    compact = format_compact_decimal(value, locale=locale, fraction_digits=1)
+    if compact.isdigit():  # no short form in this language (German below a million)
+        return format_decimal(value, locale=locale)
+    return compact

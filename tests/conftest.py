@@ -43,6 +43,30 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PASSWORD = "correct horse battery"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    compile_catalogs()
+
+
+def compile_catalogs() -> None:
+    """Compile .po to .mo as `make translations` does, so a bare `pytest` sees them too.
+
+    Flask-Babel caches a catalog per app for the whole session, so they must be
+    fresh before the first request.
+    """
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in (Path(__file__).resolve().parent.parent / "desk" / "translations").glob(
+        "*/LC_MESSAGES/messages.po"
+    ):
+        with po_path.open("rb") as po:
+            catalog = read_po(po, locale=po_path.parent.parent.name)
+        with po_path.with_suffix(".mo").open("wb") as mo:
+            write_mo(mo, catalog)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--db", default="sqlite,postgresql",
                      help="comma-separated databases to run the suite on")

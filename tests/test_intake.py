@@ -235,7 +235,7 @@ def test_two_runs_racing_on_one_new_thread_make_one_ticket(app, make_channel):
 
     from sqlalchemy.exc import OperationalError
 
-    from desk.intake.service import lease_batch, process_pending
+    from desk.intake.service import lease_batch, process_event, process_pending
 
     channel = make_channel()
     with app.app_context():
@@ -244,18 +244,17 @@ def test_two_runs_racing_on_one_new_thread_make_one_ticket(app, make_channel):
                                        payload=json.dumps(complaint(f"race-{n}",
                                                                     thread_id="same"))))
         db.session.commit()
+        leased = [event.id for _ in range(2) for event in lease_batch(1)]
+    assert len(leased) == 2
     barrier = threading.Barrier(2)
     errors = []
 
-    def run() -> None:
+    def run(event_id: int) -> None:
         with app.app_context():
             try:
-                batch = lease_batch(1)
+                event = db.session.get(IntakeEvent, event_id)
                 barrier.wait()
-                from desk.intake.service import process_event
-
-                for event in batch:
-                    process_event(event)
+                process_event(event)
                 db.session.commit()
             except OperationalError as exc:  # SQLite has one writer: the loser waits its turn
                 errors.append(exc)
@@ -263,7 +262,7 @@ def test_two_runs_racing_on_one_new_thread_make_one_ticket(app, make_channel):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads = [threading.Thread(target=run, args=(event_id,)) for event_id in leased]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -1,0 +1,88 @@
+"""The forms of the agent's screen: reply, note, status and priority, assignment.
+
+Each form on the ticket page has its own prefix, so field names and ids stay
+unique on one page (`reply-body`, `note-body`, ...). The hidden `version` is
+the ticket version the person saw; templates always render the current one.
+"""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectChoice, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+
+from desk.models import Priority, Status
+from desk.replies.service import MAX_BODY
+
+STATUS_LABELS = {
+    Status.NEW: _l("New"),
+    Status.OPEN: _l("Open"),
+    Status.PENDING: _l("Pending"),
+    Status.RESOLVED: _l("Resolved"),
+    Status.SPAM: _l("Spam"),
+}
+
+PRIORITY_LABELS = {
+    Priority.LOW: _l("Low"),
+    Priority.NORMAL: _l("Normal"),
+    Priority.HIGH: _l("High"),
+    Priority.URGENT: _l("Urgent"),
+}
+
+_body_validators = [
+    DataRequired(message=_l("Write something first.")),
+    Length(max=MAX_BODY, message=_l("At most %(max)d characters.")),
+]
+
+
+def _version_field() -> HiddenField:
+    return HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
+
+
+class ReplyForm(FlaskForm):
+    """An answer to the contact."""
+
+    body = TextAreaField(_l("Reply"), validators=_body_validators)
+    version = _version_field()
+    send = SubmitField(_l("Send"))
+    send_resolve = SubmitField(_l("Send & resolve"))
+
+
+class NoteForm(FlaskForm):
+    """An internal note; the contact never sees it."""
+
+    body = TextAreaField(_l("Internal note"), validators=_body_validators)
+    version = _version_field()
+    save = SubmitField(_l("Add note"))
+
+
+class TicketFieldsForm(FlaskForm):
+    """Status and priority, changed together."""
+
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()],
+        validators=[InputRequired()],
+    )
+    priority = SelectField(
+        _l("Priority"),
+        choices=[
+            SelectChoice(priority.value, label) for priority, label in PRIORITY_LABELS.items()
+        ],
+        validators=[InputRequired()],
+    )
+    version = _version_field()
+    save = SubmitField(_l("Save"))
+
+
+class AssignForm(FlaskForm):
+    """Give the ticket to someone; `0` means nobody. Choices are set per request."""
+
+    assignee = SelectField(_l("Assignee"), coerce=int, validators=[InputRequired()])
+    version = _version_field()
+    save = SubmitField(_l("Assign"))
+
+
+def seen_version(form: FlaskForm) -> int | None:
+    """The ticket version the form was sent with, if any."""
+    raw = form.version.data
+    return int(raw) if raw else None
