@@ -145,6 +145,16 @@ def test_thread_id_and_replies_join_one_ticket(app, client, make_channel):
         assert tickets[0].preview == "Hallo??"
 
 
+def test_a_reply_to_an_unknown_message_still_finds_its_thread(app, client, make_channel):
+    make_channel()
+    post(client, complaint("root", thread_id="conv-9"))
+    post(client, complaint("reply", thread_id="conv-9", in_reply_to="brand-post-never-seen"))
+    with app.app_context():
+        [ticket] = db.session.scalars(sa.select(Ticket)).all()
+        assert ticket.message_count == 2
+        assert set(db.session.scalars(sa.select(IntakeEvent.status))) == {IntakeStatus.PROCESSED}
+
+
 def test_a_new_message_reopens_a_resolved_ticket(app, client, make_channel):
     make_channel()
     post(client, complaint("first", thread_id="conv"))

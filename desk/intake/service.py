@@ -292,9 +292,10 @@ def _find_or_create_contact(channel: Channel, data: dict[str, Any]) -> Contact:
 def _find_or_open_ticket(
     channel: Channel, contact: Contact, data: dict[str, Any], body_text: str, created_at: Any
 ) -> tuple[Ticket, bool]:
-    key = data.get("in_reply_to") or data.get("thread_id")
-    if key:
-        ticket = _ticket_for_reference(channel.id, key)
+    # A reply to a message we never received (often the brand's own post) must still
+    # find its thread, so both references are tried.
+    for key in (data.get("in_reply_to"), data.get("thread_id")):
+        ticket = _ticket_for_reference(channel.id, key) if key else None
         if ticket is not None:
             return ticket, False
     thread_key = data.get("thread_id") or data.get("in_reply_to") or data["external_id"]
