@@ -1,0 +1,1 @@
+"""Channels: where complaints come from and where replies go."""
