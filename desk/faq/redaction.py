@@ -22,7 +22,7 @@ _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4}
 # International (+49 30 1234567, 0049 171 1234567, +1 (800) 555-1234), German national
 # (030 1234567, 030/123 45 67, 0171-1234567, (030) 1234567) and North American forms.
 _PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)\d{1,3}[\s./-]?)?\(?\d{2,5}\)?(?:[\s./-]?\d{2,}){1,5}(?!\w)"
+    r"(?<![\w+])(?:(?:\+|00)\d{1,3}[\s./-]?|1[\s.-])?\(?\d{2,5}\)?(?:[\s./-]?\d{2,}){1,5}(?!\w)"
 )
 _DATE_OR_TIME = re.compile(r"^\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?$|^\d{1,2}:\d{2}$|^\d{4}$")
 # Order, tracking, customer and booking numbers: long digit runs, or letters and
@@ -41,14 +41,16 @@ _HONORIFIC_NAME = re.compile(
 )
 _GREETING_NAME = re.compile(
     r"\b(?:Hallo|Hi|Hey|Hello|Dear|Liebe|Lieber|Moin|Servus|Thanks|Thank you|Danke|Cheers)"
-    r",?\s+(?P<name>[A-ZÄÖÜ][a-zäöüß]{2,}(?:\s+[A-ZÄÖÜ][a-zäöüß]{2,})?)(?=\s*[,!.:\n]|$)"
+    r",?\s+(?P<name>[A-ZÄÖÜ][a-zäöüß]{1,}(?:-[A-ZÄÖÜ][a-zäöüß]+)?"
+    r"(?:\s+[A-ZÄÖÜ][a-zäöüß]{2,})?)(?=\s*[,!.:\n]|$)"
 )
 _INTRODUCED_NAME = re.compile(
-    r"\b(?:[Mm]y name is|I am|I'm|[Ii]ch bin|[Mm]ein Name ist|[Ii]ch hei(?:ß|ss)e)\s+"
+    # Not "ich bin": German nouns are capitalised ("ich bin Anfang der Woche ...").
+    r"\b(?:[Mm]y name is|I am|I'm|[Mm]ein Name ist|[Ii]ch hei(?:ß|ss)e)\s+"
     r"(?P<name>[A-ZÄÖÜ][a-zäöüß]{2,}(?:\s+[A-ZÄÖÜ][a-zäöüß]{2,})?)\b"
 )
 # Agents sign tweets with initials or a first name: "^JK", "-AB", "- Gary".
-_SIGNATURE = re.compile(r"(?:(?<=\s)|^)(?:\^\s?[A-Z]{1,3}[a-z]?|[-–]\s?[A-Z][A-Za-z]{0,11})\s*$")
+_SIGNATURE = re.compile(r"(?:\^\s?[A-Z]{1,3}[a-z]?|(?:(?<=\s)|^)[-–]\s?[A-Z][A-Za-z]{0,11})\s*$")
 _NOT_NAMES = frozenset({
     "Bahn", "Team", "Support", "Service", "Kundenservice", "Customer", "Sir", "Madam",
     "There", "All", "Everyone", "Again", "You", "Sie", "Dir", "Euch", "Ihnen", "Leute",
@@ -91,14 +93,16 @@ def find_personal_data(text: str, names: Iterable[str] = ()) -> list[Finding]:
 
     for match in _EMAIL.finditer(text):
         add("email", *match.span())
+    for match in _HANDLE.finditer(text):
+        add("handle", *match.span())
     for match in _URL.finditer(text):
         url = match.group().rstrip(".,;:!?)")
         if _is_secret_url(url):
             add("link", match.start(), match.start() + len(url))
-    for match in _IBAN.finditer(text):
-        add("iban", *match.span())
     for match in _KEYWORD_NUMBER.finditer(text):
         add("number", *match.span("number"))
+    for match in _IBAN.finditer(text):
+        add("iban", *match.span())
     for match in _PHONE.finditer(text):
         candidate = match.group()
         digits = sum(c.isdigit() for c in candidate)
@@ -107,8 +111,6 @@ def find_personal_data(text: str, names: Iterable[str] = ()) -> list[Finding]:
     for match in _LONG_NUMBER.finditer(text):
         if sum(c.isdigit() for c in match.group()) >= 6:
             add("number", *match.span())
-    for match in _HANDLE.finditer(text):
-        add("handle", *match.span())
     for pattern in (_HONORIFIC_NAME, _GREETING_NAME, _INTRODUCED_NAME):
         for match in pattern.finditer(text):
             if match.group("name").split()[0] not in _NOT_NAMES:
