@@ -57,8 +57,8 @@ _SUFFIXES = ("ungen", "ung", "ern", "en", "er", "es", "e", "s", "ing", "ed", "ly
 SEARCH_MIN = 0.12  # a search hit
 MATCH_MIN = 0.18  # an entry shown beside a ticket
 DUPLICATE_MIN = 0.35  # "probably the same question"
-CLUSTER_MIN = 0.55  # two inbound questions in one cluster
-ANSWER_MIN = 0.3  # replies in a cluster say the same thing
+CLUSTER_MIN = 0.4  # two inbound questions in one cluster (single link)
+ANSWER_MIN = 0.25  # replies in a cluster say the same thing (mean pairwise)
 FOLLOWUP_MIN = 0.35  # an inbound message after publishing that asks the entry's question
 
 
@@ -319,16 +319,14 @@ def cluster_pairs(pairs: Sequence[Pair], *, min_size: int = 3,
 
 
 def _answers_agree(answers: list[str]) -> bool:
-    """Replies in a cluster say much the same: mean similarity to their centroid."""
+    """Replies in a cluster say much the same: their mean pairwise cosine similarity."""
     answers = [a for a in answers if words(a)][:200]
     if len(answers) < 2:
         return False
     vectors = word_vectorizer().fit_transform(answers)
-    centroid = np.asarray(vectors.mean(axis=0))
-    norm = np.linalg.norm(centroid)
-    if not norm:
-        return False
-    return float(np.mean(vectors @ (centroid / norm).T)) >= ANSWER_MIN
+    n = len(answers)
+    total = float((vectors @ vectors.T).sum()) - n  # without each answer's 1.0 with itself
+    return total / (n * (n - 1)) >= ANSWER_MIN
 
 
 def representative(cluster: Cluster) -> Pair:
