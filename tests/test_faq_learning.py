@@ -92,7 +92,8 @@ def test_tickets_that_still_come_in_flag_the_entry(app, runner, agent, editor, m
     for n in range(5):
         make_ticket(text=f"Wie kann ich mein Ticket stornieren? Versuch {n}", handle=f"@k{n}")
     make_ticket(text="Der Kaffee im Bordbistro war kalt.", handle="@kaffee")
-    runner.invoke(args=["desk", "faq-suggest"])
+    result = runner.invoke(args=["desk", "faq-suggest"])
+    assert result.exit_code == 0, result.output
     assert entry_row(app, entry.id).followup_count == 5
     client = app.test_client()
     login(client, editor.email)

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from flask import current_app
 from scipy.sparse import csr_matrix
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 from desk.extensions import db
 from desk.models import EntryStatus, FaqEntry, utcnow
@@ -58,6 +59,7 @@ SEARCH_MIN = 0.12  # a search hit
 MATCH_MIN = 0.18  # an entry shown beside a ticket
 DUPLICATE_MIN = 0.35  # "probably the same question"
 CLUSTER_MIN = 0.4  # two inbound questions in one cluster (single link)
+QUESTION_MIN = 0.35  # questions in a cluster are alike on average (mean pairwise)
 ANSWER_MIN = 0.25  # replies in a cluster say the same thing (mean pairwise)
 FOLLOWUP_MIN = 0.35  # an inbound message after publishing that asks the entry's question
 
@@ -148,10 +150,11 @@ class EntryIndex:
             publish_at=np.array([row.publish_at.timestamp() for row in rows]),
         )
         if rows:
-            full = [f"{row.question} {row.category} {row.answer_text}" for row in rows]
-            index.vectorizer = char_vectorizer().fit(full)
+            # The answer's start says what it is about; the whole answer only slows the index.
+            full = [f"{row.question} {row.category} {row.answer_text[:400]}" for row in rows]
+            index.vectorizer = char_vectorizer()
+            index.full_matrix = index.vectorizer.fit_transform(full)
             index.question_matrix = index.vectorizer.transform(index.questions)
-            index.full_matrix = index.vectorizer.transform(full)
         return index
 
     def scores(self, text: str) -> np.ndarray:
@@ -270,11 +273,13 @@ class Cluster:
 
 
 def cluster_pairs(pairs: Sequence[Pair], *, min_size: int = 3,
-                  threshold: float = CLUSTER_MIN, chunk: int = 2000) -> list[Cluster]:
+                  threshold: float = CLUSTER_MIN) -> list[Cluster]:
     """Groups of similar questions that were answered with similar replies, largest first.
 
-    Exact repeats (after normalisation) collapse first; the rest are linked when
-    their cosine similarity reaches `threshold` (sparse products in chunks, union-find).
+    Exact repeats (after normalisation) collapse first. Large inputs are split into
+    coarse partitions by k-means (linear time); within a partition, "star" clustering
+    takes the question with the most similar neighbours as a centre and gathers the
+    neighbours within `threshold` of it (no chains of loosely related questions).
     """
     groups: dict[str, list[int]] = {}
     for i, pair in enumerate(pairs):
@@ -284,8 +289,43 @@ def cluster_pairs(pairs: Sequence[Pair], *, min_size: int = 3,
     keys = list(groups)
     if not keys:
         return []
-    vectors = word_vectorizer(max_df=0.3 if len(keys) > 100 else 1.0).fit_transform(keys)
-    parent = list(range(len(keys)))
+    vectors = word_vectorizer(min_df=1).fit_transform(keys)
+    weights = np.array([len(groups[key]) for key in keys])
+    stars = [part[members] for part in _partitions(vectors)
+             for members in _stars(vectors[part], weights[part], threshold)]
+
+    def accepted(key_ids: np.ndarray) -> Cluster | None:
+        pair_ids = [p for k in key_ids for p in groups[keys[k]]]
+        if len(pair_ids) < min_size:
+            return None
+        chosen = [pairs[p] for p in pair_ids]
+        if (_questions_agree(vectors[key_ids], weights[key_ids])
+                and _answers_agree([pair.answer for pair in chosen])):
+            return Cluster(chosen, len(pair_ids))
+        return None
+
+    clusters = []
+    for merged in _merge_alike(stars, vectors, weights):
+        whole = accepted(np.concatenate(merged))
+        # A merge that went too far falls back to its stars, each judged on its own.
+        found = [whole] if whole else [accepted(star) for star in merged]
+        clusters += [cluster for cluster in found if cluster]
+    clusters.sort(key=lambda c: -c.size)
+    return clusters
+
+
+def _merge_alike(stars: list[np.ndarray], vectors: csr_matrix, weights: np.ndarray,
+                 threshold: float = 0.75) -> list[list[np.ndarray]]:
+    """Join stars about the same question (k-means may have cut a topic in two)."""
+    if len(stars) < 2:
+        return [stars] if stars else []
+    rows = np.concatenate(stars)
+    owner = np.repeat(np.arange(len(stars)), [len(star) for star in stars])
+    summing = csr_matrix((weights[rows].astype(np.float32), (owner, rows)),
+                         shape=(len(stars), vectors.shape[0]))
+    centroids = normalize(summing @ vectors)
+    similar = (centroids @ centroids.T).tocoo()
+    parent = list(range(len(stars)))
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -293,29 +333,64 @@ def cluster_pairs(pairs: Sequence[Pair], *, min_size: int = 3,
             i = parent[i]
         return i
 
-    transposed = vectors.T.tocsr()
-    for start in range(0, len(keys), chunk):
-        block = (vectors[start:start + chunk] @ transposed).tocoo()
-        keep = (block.data >= threshold) & (block.row + start < block.col)
-        for row, col in zip(block.row[keep] + start, block.col[keep], strict=True):
-            a, b = root(int(row)), root(int(col))
-            if a != b:
-                parent[b] = a
-    members: dict[int, list[int]] = {}
-    for i in range(len(keys)):
-        members.setdefault(root(i), []).append(i)
+    keep = (similar.data >= threshold) & (similar.row < similar.col)
+    for a, b in zip(similar.row[keep], similar.col[keep], strict=True):
+        ra, rb = root(int(a)), root(int(b))
+        if ra != rb:
+            parent[rb] = ra
+    merged: dict[int, list[np.ndarray]] = {}
+    for i, star in enumerate(stars):
+        merged.setdefault(root(i), []).append(star)
+    return list(merged.values())
 
-    clusters = []
-    for key_ids in members.values():
-        pair_ids = [p for k in key_ids for p in groups[keys[k]]]
-        if len(pair_ids) < min_size:
+
+def _partitions(vectors: csr_matrix, size: int = 3000) -> list[np.ndarray]:
+    """Index arrays of at most about `size` rows each, similar rows together."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    everything = np.arange(vectors.shape[0])
+    if len(everything) <= size:
+        return [everything]
+    k = max(2, len(everything) // (size // 3))
+    labels = MiniBatchKMeans(n_clusters=k, batch_size=4096, n_init=1, random_state=0,
+                             max_no_improvement=5).fit_predict(vectors)
+    parts = []
+    for label in range(k):
+        part = everything[labels == label]
+        if len(part) > 2 * size:  # k-means left a lump: split it once more, by rows
+            parts += [part[i:i + size] for i in range(0, len(part), size)]
+        elif len(part):
+            parts.append(part)
+    return parts
+
+
+def _stars(vectors: csr_matrix, weights: np.ndarray, threshold: float) -> list[np.ndarray]:
+    """Star clustering: busiest centre first; each row joins at most one star."""
+    similar = (vectors @ vectors.T).toarray() >= threshold
+    degree = similar.astype(np.int64) @ weights  # how many messages each one resembles
+    free = np.ones(len(weights), dtype=bool)
+    stars = []
+    for centre in np.argsort(-degree, kind="stable"):
+        if not free[centre]:
             continue
-        chosen = [pairs[p] for p in pair_ids]
-        if not _answers_agree([pair.answer for pair in chosen]):
-            continue
-        clusters.append(Cluster(chosen, len(pair_ids)))
-    clusters.sort(key=lambda c: -c.size)
-    return clusters
+        members = np.flatnonzero(similar[centre] & free)
+        free[members] = False
+        if len(members) > 1 or weights[centre] > 1:
+            stars.append(members)
+    return stars
+
+
+def _questions_agree(vectors: csr_matrix, weights: np.ndarray) -> bool:
+    """The questions themselves are alike (not just answered with one stock reply).
+
+    For unit vectors the sum of all pairwise similarities is |sum|^2 - n, so the mean
+    needs no pairwise product.
+    """
+    n = float(weights.sum())
+    if n < 2:
+        return False
+    total = np.asarray(vectors.T @ weights.astype(np.float32)).ravel()
+    return (float(total @ total) - n) / (n * (n - 1)) >= QUESTION_MIN
 
 
 def _answers_agree(answers: list[str]) -> bool:
@@ -323,7 +398,10 @@ def _answers_agree(answers: list[str]) -> bool:
     answers = [a for a in answers if words(a)][:200]
     if len(answers) < 2:
         return False
-    vectors = word_vectorizer().fit_transform(answers)
+    # Plain term frequencies: IDF fitted on the cluster alone would weigh down exactly the
+    # words the answers share, and up the names and initials that differ.
+    vectors = TfidfVectorizer(analyzer=words, use_idf=False, dtype=np.float32
+                              ).fit_transform(answers)
     n = len(answers)
     total = float((vectors @ vectors.T).sum()) - n  # without each answer's 1.0 with itself
     return total / (n * (n - 1)) >= ANSWER_MIN

@@ -455,12 +455,21 @@ def public_entry(slug: str) -> FaqEntry:
     return entry
 
 
-def public_entries(language: str | None = None, category: str | None = None) -> list[FaqEntry]:
+def public_entries(language: str | None = None, category: str | None = None,
+                   per_category: int | None = None) -> list[FaqEntry]:
+    """Public entries by category and question; `per_category` keeps each one's most viewed."""
     query = sa.select(FaqEntry).where(_visible())
     if language:
         query = query.where(FaqEntry.language == language)
     if category:
         query = query.where(FaqEntry.category == category)
+    if per_category:
+        rank = sa.func.row_number().over(partition_by=FaqEntry.category,
+                                         order_by=(FaqEntry.view_count.desc(), FaqEntry.id))
+        ranked = query.add_columns(rank.label("rank")).subquery()
+        top = sa.orm.aliased(FaqEntry, ranked)
+        query = sa.select(top).where(ranked.c.rank <= per_category)
+        return list(db.session.scalars(query.order_by(top.category, top.question)))
     return list(db.session.scalars(query.order_by(FaqEntry.category, FaqEntry.question)))
 
 

@@ -62,6 +62,7 @@ proposers = roles_required(*DESK_ROLES, Role.FAQ_EDITOR)
 
 VISITOR_COOKIE = "desk_faq_visitor"
 MAX_QUERY = 200
+PER_CATEGORY = 8
 
 
 def _vote_limit() -> str:
@@ -118,9 +119,12 @@ def index() -> str:
     if not categories:  # nothing in this language yet: show what there is
         language = None
         categories = faq.public_categories()
-    entries = faq.public_entries(language, category)
+    # The overview shows each category's most read questions; a category shows all of its own.
+    entries = faq.public_entries(language, category,
+                                 per_category=None if category else PER_CATEGORY)
     return render_template("faq/index.html", q="", hits=None, entries=entries,
-                           categories=categories, category=category)
+                           categories=categories, category=category,
+                           counts=dict(categories), per_category=PER_CATEGORY)
 
 
 @bp.get("/faq/<slug>")
