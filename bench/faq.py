@@ -51,7 +51,7 @@ NOISE = ("zug bahn app order paket karte preis heute gestern morgen warum immer 
          "account support phone email store price late broken again today").split()
 
 
-SYLLABLES = "ba be bi bo bu ka ke ki ko ku la le li lo lu ma me mi mo mu na ne ni no nu ra re ri ro ru sa se si so su ta te ti to tu".split()
+SYLLABLES = [consonant + vowel for consonant in "bklmnrst" for vowel in "aeiou"]
 
 
 def rare_word(rng: random.Random) -> str:
@@ -78,8 +78,9 @@ def inbound_text(rng: random.Random) -> tuple[str, str]:
                  for _ in range(rng.randint(4, 12))]
         return f"{' '.join(words)} {rng.randint(1, 999)}", "Wir melden uns per DM."
     question, answer, _ = rng.choice(TOPICS)
-    text = (f"{rng.choice(OPENERS)}{typo(question, rng)}{rng.choice(CLOSERS)} "
-            f"{rng.choice(['', 'Ich bin ' + rng.choice(NAMES) + '.', 'Order ' + str(rng.randint(10**6, 10**7))])}")
+    extra = rng.choice(["", f"Ich bin {rng.choice(NAMES)}.",
+                        f"Order {rng.randint(10**6, 10**7)}"])
+    text = f"{rng.choice(OPENERS)}{typo(question, rng)}{rng.choice(CLOSERS)} {extra}"
     return text, f"Hallo {rng.choice(NAMES)}, {answer} ^{rng.choice('ABCDEFG')}{rng.choice('KLMN')}"
 
 
@@ -106,7 +107,7 @@ def make_app(database_url: str):
         REDIS_URL = None
         WTF_CSRF_ENABLED = False
         RATELIMIT_ENABLED = False
-        SECRET_KEY = "bench"
+        SECRET_KEY = "bench-only"  # noqa: S105 - a throwaway app in a temporary folder
 
     return create_app(BenchConfig)
 
