@@ -73,11 +73,12 @@ def test_unknown_slugs_get_a_404_page_that_offers_search(client, entries):
 
 def test_one_vote_per_visitor(app, client, entries):
     entry = entries[0]
+    english = {"Accept-Language": "en"}
     first = client.post(f"/faq/{entry.slug}/vote", data={"helpful": "yes"},
-                        follow_redirects=True)
+                        follow_redirects=True, headers=english)
     assert "Thank you for your feedback." in first.get_data(as_text=True)
     again = client.post(f"/faq/{entry.slug}/vote", data={"helpful": "no"},
-                        follow_redirects=True)
+                        follow_redirects=True, headers=english)
     assert "You answered this already." in again.get_data(as_text=True)
     stored = entry_row(app, entry.id)
     assert (stored.helpful_yes, stored.helpful_no) == (1, 0)
@@ -136,3 +137,18 @@ def test_the_public_pages_need_no_login_and_show_no_desk_links(client, entries):
     page = client.get("/faq").get_data(as_text=True)
     assert "/inbox" not in page and "/faq/review" not in page
     assert 'name="viewport"' in page
+
+
+def test_the_overview_keeps_a_few_per_category(app, entries):
+    from desk.faq import service
+
+    with app.app_context():
+        top = service.public_entries("de", per_category=1)
+        assert [entry.slug for entry in top] == [entries[0].slug, entries[1].slug]
+        assert service.public_categories("de") == [("Erstattung", 1), ("Reisen", 1)]
+
+
+def test_a_german_visitor_reads_german(client, entries):
+    page = client.get(f"/faq/{entries[0].slug}", headers={"Accept-Language": "de"})
+    body = page.get_data(as_text=True)
+    assert "War das hilfreich?" in body and "Alle Fragen" in body
