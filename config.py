@@ -62,6 +62,7 @@ class Config:
     DESK_LOGIN_LIMIT = os.environ.get("DESK_LOGIN_LIMIT", "10 per minute")
     DESK_CONTACT_LIMIT = os.environ.get("DESK_CONTACT_LIMIT", "5 per minute")
     DESK_INTAKE_LIMIT = os.environ.get("DESK_INTAKE_LIMIT", "6000 per minute")
+    DESK_FAQ_VOTE_LIMIT = os.environ.get("DESK_FAQ_VOTE_LIMIT", "10 per minute")
 
     API_TITLE = "desk API"
     API_VERSION = "v1"

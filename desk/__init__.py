@@ -21,11 +21,13 @@ def create_app(config_class: type = Config) -> Flask:
     _register_blueprints(app)
 
     from desk import cli, commits, pages
+    from desk.faq import jobs as faq_jobs
     from desk.live import broadcast, sockets
 
     commits.install()
     broadcast.install()
     sockets.install()
+    faq_jobs.install()
     pages.install(app)
     cli.install(app)
     return app
@@ -88,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from desk.admin.views import bp as admin_bp
     from desk.api.views import register as register_api
     from desk.auth.views import bp as auth_bp
+    from desk.faq.views import bp as faq_bp
     from desk.inbox.views import bp as inbox_bp
     from desk.intake.views import bp as intake_bp
 
@@ -95,4 +98,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(intake_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(faq_bp)
     register_api(app)

@@ -162,6 +162,23 @@ def demo() -> None:
     click.echo(f"Sign in at http://127.0.0.1:{_default_port()}/login")
 
 
+@desk_cli.command("faq-suggest")
+@click.option("--days", type=click.IntRange(1, 3650), default=180, show_default=True,
+              help="Look at tickets from this many days back.")
+@click.option("--queue", "queued", is_flag=True, help="Queue it for an RQ worker instead.")
+def faq_suggest(days: int, queued: bool) -> None:
+    """Propose frequent, consistently answered questions as FAQ candidates."""
+    from desk.faq.jobs import suggest_candidates
+    from desk.jobs import dispatch, task_path
+
+    if queued:
+        dispatch(task_path(suggest_candidates), [days], "default")
+        click.echo("Queued.")
+        return
+    report = suggest_candidates(days=days)
+    click.echo(", ".join(f"{key}: {value}" for key, value in report.items()))
+
+
 class ForkingWorker(Worker):
     """RQ's forking worker; each work horse drops the database connections it inherited."""
 

@@ -31,12 +31,13 @@ bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Ticke
 
 
 def register(app: Flask) -> None:
+    from desk.faq.views import api_bp as faq_api
     from desk.intake.views import api_bp as intake_api
 
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "a person's API token"}
     )
-    for blueprint in (bp, intake_api):
+    for blueprint in (bp, intake_api, faq_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 

@@ -4,6 +4,18 @@ from desk.models.audit import AuditEvent
 from desk.models.base import Base, utcnow
 from desk.models.channels import Channel, ChannelKind
 from desk.models.contacts import Contact
+from desk.models.faq import (
+    CandidateSource,
+    CandidateStatus,
+    EntryStatus,
+    FaqCandidate,
+    FaqEntry,
+    FaqEntryVersion,
+    FaqLanguage,
+    FaqLinkUse,
+    FaqSource,
+    FaqVote,
+)
 from desk.models.intake import IntakeEvent, IntakeStatus
 from desk.models.jobs import JobFailure
 from desk.models.people import ApiToken, Person, PersonRole, Role, Team, hash_token, team_members
@@ -22,10 +34,20 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "CandidateSource",
+    "CandidateStatus",
     "Channel",
     "ChannelKind",
     "Contact",
     "Delivery",
+    "EntryStatus",
+    "FaqCandidate",
+    "FaqEntry",
+    "FaqEntryVersion",
+    "FaqLanguage",
+    "FaqLinkUse",
+    "FaqSource",
+    "FaqVote",
     "IntakeEvent",
     "IntakeStatus",
     "JobFailure",
