@@ -4,9 +4,19 @@ from desk.models.audit import AuditEvent
 from desk.models.base import Base, utcnow
 from desk.models.channels import Channel, ChannelKind
 from desk.models.contacts import Contact
+from desk.models.drafts import Draft
 from desk.models.intake import IntakeEvent, IntakeStatus
 from desk.models.jobs import JobFailure
-from desk.models.people import ApiToken, Person, PersonRole, Role, Team, hash_token, team_members
+from desk.models.people import (
+    ApiToken,
+    Person,
+    PersonRole,
+    Presence,
+    Role,
+    Team,
+    hash_token,
+    team_members,
+)
 from desk.models.tickets import (
     OPEN_STATUSES,
     Delivery,
@@ -26,6 +36,7 @@ __all__ = [
     "ChannelKind",
     "Contact",
     "Delivery",
+    "Draft",
     "IntakeEvent",
     "IntakeStatus",
     "JobFailure",
@@ -33,6 +44,7 @@ __all__ = [
     "MessageKind",
     "Person",
     "PersonRole",
+    "Presence",
     "Priority",
     "Role",
     "Status",
