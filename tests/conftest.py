@@ -143,6 +143,7 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
                 for table in tables:
                     connection.execute(sa.text(f"DELETE FROM {table}"))
         limiter.reset()
+        app.extensions.pop("desk.presence", None)  # who was online belongs to that test
 
 
 @pytest.fixture
