@@ -278,6 +278,10 @@ def sweep(now: float | None = None) -> Swept:
 
 def record(person_id: int, status: Presence) -> bool:
     """Write a person's presence if it changed; True when it did."""
+    known = db.session.scalar(sa.select(Person.presence).where(Person.id == person_id))
+    db.session.rollback()  # end the read: on SQLite a reader turning writer may meet BUSY
+    if known is None or known == status:
+        return False
     result = db.session.execute(
         sa.update(Person)
         .where(Person.id == person_id, Person.presence != status)

@@ -198,13 +198,14 @@ def heartbeat(data: Any = None) -> dict[str, Any]:
     if person is None:
         return _error("unauthorized")
     sid = request.sid  # type: ignore[attr-defined]
-    before = presence.status_of(person.id)
-    presence.socket_seen(person.id, sid, Presence(wanted))
+    person_id = person.id
+    before = presence.status_of(person_id)
+    presence.socket_seen(person_id, sid, Presence(wanted))
     ticket_id = session.get(_TICKET)
     if ticket_id is not None:
         presence.touch_viewer(ticket_id, sid)
-    _presence_changed(person.id, before)
-    return {"ok": True, "status": presence.status_of(person.id).value}
+    _presence_changed(person_id, before)
+    return {"ok": True, "status": presence.status_of(person_id).value}
 
 
 def unknown_event(event: str, data: Any = None) -> dict[str, Any]:

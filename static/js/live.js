@@ -101,10 +101,20 @@
     var before = document.getElementById("ticket-header");
     var seen = before && before.dataset.version;
     var known = messageIds();
+    var unseen = Array.prototype.map.call(
+      document.querySelectorAll("#ticket-thread .msg.is-unseen"),
+      function (item) { return [item.id, item.querySelector(".msg-new")]; });
     fetchHtml(ticket.dataset.paneUrl).then(function (fragment) {
       swap(fragment, "[data-live][id]");
       document.querySelectorAll("#ticket-thread .msg").forEach(function (item) {
         if (!known[item.id]) flash(item);
+      });
+      // Messages a held send pointed out stay marked until the page changes.
+      unseen.forEach(function (pair) {
+        var item = document.getElementById(pair[0]);
+        if (!item || item.classList.contains("is-unseen")) return;
+        item.classList.add("is-unseen");
+        if (pair[1]) item.prepend(pair[1]);
       });
       var header = document.getElementById("ticket-header");
       var version = header && header.dataset.version;
@@ -290,21 +300,19 @@
     if (typeof window.io !== "function") return;
     // Reconnection with backoff is the Socket.IO client's own (1 s doubling up to 5 s).
     socket = window.io({ withCredentials: true });
-    var connectedBefore = false;
     socket.on("connect", function () {
       setOnline(true);
+      document.body.classList.add("is-live");
       joinTicket();
       heartbeat();
-      // After a reconnect, catch up on whatever happened while we were away.
-      if (connectedBefore) {
-        refreshQueue();
-        refreshTicket();
-        refreshTeam();
-      }
-      connectedBefore = true;
+      // Catch up on whatever happened since the page was rendered or the connection
+      // was lost: events sent before this moment never reached us.
+      refreshQueue();
+      refreshTicket();
     });
     socket.on("disconnect", function (reason) {
       setOnline(false);
+      document.body.classList.remove("is-live");
       viewers = [];
       renderViewers();
       // The server ended it (sign-out, deactivation, new roles): ask once more; a
