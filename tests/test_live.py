@@ -1,5 +1,7 @@
 """Socket.IO: who may connect, which rooms they hear, and events only after commit."""
 
+import pytest
+
 from desk.extensions import socketio
 from desk.models import Role
 from tests.conftest import login
@@ -286,3 +288,32 @@ def test_a_foreign_origin_is_refused(client):
     handshake = "/socket.io/?EIO=4&transport=polling"
     assert client.get(handshake, headers={"Origin": "https://evil.example"}).status_code == 400
     assert client.get(handshake, headers={"Origin": "http://localhost"}).status_code == 200
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_presence_expires_the_same_in_redis_and_in_memory(app, store, request):
+    from desk.live import presence
+    from desk.models import Presence
+
+    if store == "redis":
+        request.getfixturevalue("redis_jobs")
+    with app.app_context():
+        app.extensions.pop("desk.presence", None)
+        presence.socket_connected(1, "sid-a", "token", now=100)
+        presence.view_ticket(7, "sid-a", 1, "Anna", now=100)
+        assert presence.set_typing(7, "sid-a", True, now=101)
+        assert not presence.set_typing(7, "sid-b", True, now=101)  # not a viewer
+        assert presence.viewers(7, now=102) == [{"id": 1, "name": "Anna", "typing": True}]
+        assert presence.status_of(1, now=102) == Presence.ONLINE
+        presence.socket_seen(1, "sid-a", Presence.AWAY, now=110)
+        assert presence.status_of(1, now=110) == Presence.AWAY
+        assert presence.viewers(7, now=110)[0]["typing"] is False  # typing lasts 6 s
+
+        swept = presence.sweep(now=101 + presence.EXPIRY + 1)
+        assert (swept.tickets, swept.people) == ({7}, set())
+        assert presence.viewers(7, now=150) == []
+        assert presence.status_of(1, now=150) == Presence.AWAY
+        swept = presence.sweep(now=110 + presence.EXPIRY + 1)
+        assert (swept.tickets, swept.people) == (set(), {1})
+        assert presence.status_of(1, now=110) == Presence.OFFLINE
+        assert presence.sockets_of(1) == {}

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from redis import Redis
+from redis import BlockingConnectionPool, Redis
 
 from desk.commits import commit
 from desk.extensions import db
@@ -30,6 +30,7 @@ from desk.models import Person, Presence, utcnow
 HEARTBEAT = 20  # seconds between a browser's heartbeats
 EXPIRY = 45  # seconds without a heartbeat after which a socket counts as gone
 TYPING_FOR = 6  # seconds "is typing" lasts after the last keystroke event
+POOL_SIZE = 20  # Redis connections for presence, per process
 
 _PEOPLE = "desk:presence:people"
 _TICKETS = "desk:presence:tickets"
@@ -113,9 +114,14 @@ def _store() -> _MemoryHashes | _RedisHashes:
     extensions = current_app.extensions
     if "desk.presence" not in extensions:
         connection = extensions.get("desk.redis")
-        extensions["desk.presence"] = (
-            _RedisHashes(connection) if connection is not None else _MemoryHashes()
-        )
+        if connection is not None:
+            # Its own pool that waits for a free connection: a thousand sockets closing at
+            # once (a proxy restart) must queue up, not fail with "Too many connections".
+            pool = BlockingConnectionPool(max_connections=POOL_SIZE, timeout=10,
+                                          **connection.connection_pool.connection_kwargs)
+            extensions["desk.presence"] = _RedisHashes(Redis(connection_pool=pool))
+        else:
+            extensions["desk.presence"] = _MemoryHashes()
     return extensions["desk.presence"]
 
 
