@@ -93,10 +93,14 @@ def _register_blueprints(app: Flask) -> None:
     from desk.faq.views import bp as faq_bp
     from desk.inbox.views import bp as inbox_bp
     from desk.intake.views import bp as intake_bp
+    from desk.live.views import bp as live_bp
+    from desk.replies.views import bp as replies_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(intake_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(faq_bp)
+    app.register_blueprint(live_bp)
+    app.register_blueprint(replies_bp)
     register_api(app)

@@ -37,6 +37,19 @@ class Conflict(DeskError):
     title = "Conflict"
 
 
+class StaleThread(Conflict):
+    """Messages arrived since the person loaded the ticket; they must see them first.
+
+    `new_message_ids` names the messages they have not seen.
+    """
+
+    title = "New messages since you loaded the ticket"
+
+    def __init__(self, detail: str, new_message_ids: list[int]) -> None:
+        super().__init__(detail, new_message_ids=new_message_ids)
+        self.new_message_ids = new_message_ids
+
+
 class Invalid(DeskError):
     """Fields failed validation; `fields` maps each field to its messages."""
 

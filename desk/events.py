@@ -27,6 +27,14 @@ message_created = _signals.signal("message.created")
 delivery_updated = _signals.signal("delivery.updated")
 """An outbound reply's delivery changed. kwargs: ticket_id, team_id, message_id, delivery."""
 
+person_changed = _signals.signal("person.changed")
+"""A person was deactivated or their roles or teams changed; their live connections end.
+
+kwargs: person_id, change ("deactivated", "roles", "teams" or "logged_out").
+Not a Socket.IO event: the live layer disconnects the person's sockets, and
+they reconnect (if still allowed) with the rooms their new roles give them.
+"""
+
 ALL = {
     signal.name: signal
     for signal in (ticket_created, ticket_updated, ticket_assigned, message_created,

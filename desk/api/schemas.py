@@ -72,6 +72,9 @@ class TicketQuerySchema(Schema):
 class BodySchema(Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=20_000))
     version = fields.Integer(metadata={"description": "the ticket version you saw; 409 if stale"})
+    seen_message_id = fields.Integer(metadata={
+        "description": "the newest message you saw; 409 with `new_message_ids` when others "
+                       "added messages since (a status or priority change does not count)"})
 
 
 class ReplySchema(BodySchema):

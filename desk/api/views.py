@@ -31,13 +31,14 @@ bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Ticke
 
 
 def register(app: Flask) -> None:
+    from desk.api.presence import bp as presence_api
     from desk.faq.views import api_bp as faq_api
     from desk.intake.views import api_bp as intake_api
 
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "a person's API token"}
     )
-    for blueprint in (bp, intake_api, faq_api):
+    for blueprint in (bp, intake_api, faq_api, presence_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 
@@ -187,10 +188,14 @@ def assign(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
 @bp.doc(security=[{"bearer": []}])
 @token_required
 def reply(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
-    """Answer the contact; delivery follows through the channel."""
+    """Answer the contact; delivery follows through the channel.
+
+    With `seen_message_id`, a reply is held (409, `new_message_ids`) when others
+    added messages since that one.
+    """
     status = Status(data["status"]) if "status" in data else None
     message = replies.add_reply(desk_worker(), ticket_id, data["body"], data.get("version"),
-                                status)
+                                status, seen_message_id=data.get("seen_message_id"))
     return message_json(message)
 
 
@@ -202,7 +207,8 @@ def reply(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
 def note(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
     """Add an internal note."""
     return message_json(
-        replies.add_note(desk_worker(), ticket_id, data["body"], data.get("version"))
+        replies.add_note(desk_worker(), ticket_id, data["body"], data.get("version"),
+                         seen_message_id=data.get("seen_message_id"))
     )
 
 

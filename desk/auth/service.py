@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from werkzeug.security import generate_password_hash
 
-from desk import audit
-from desk.commits import commit
+from desk import audit, events
+from desk.commits import commit, send_after_commit
 from desk.errors import Invalid, NotFound
 from desk.extensions import db
 from desk.models import ApiToken, Person, PersonRole, Role, Team, hash_token
@@ -98,6 +98,30 @@ def person_for_token(token: str) -> Person | None:
     if row is None or not row.person.is_active:
         return None
     return row.person
+
+
+def deactivate(actor: Person | None, person: Person) -> None:
+    """End a person's access: no sign-in, no token, and their live connections close."""
+    if not person.is_active_account:
+        return
+    person.is_active_account = False
+    audit.record("person.deactivated", actor, email=person.email)
+    send_after_commit(events.person_changed, person_id=person.id, change="deactivated")
+    commit()
+
+
+def set_roles(actor: Person | None, person: Person, roles: list[Role]) -> None:
+    """Replace a person's roles; their sockets reconnect into the rooms the new roles give."""
+    if not roles:
+        raise Invalid("at least one role is needed", {"role": ["at least one role is needed"]})
+    if set(roles) == person.roles:
+        return
+    old = sorted(role.value for role in person.roles)
+    person.role_rows = [PersonRole(role=role) for role in sorted(set(roles))]
+    audit.record("person.roles", actor, email=person.email, old=old,
+                 new=sorted(role.value for role in set(roles)))
+    send_after_commit(events.person_changed, person_id=person.id, change="roles")
+    commit()
 
 
 def set_language(person: Person, language: str | None) -> None:

@@ -38,11 +38,17 @@ def _version_field() -> HiddenField:
     return HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}$")])
 
 
+def _seen_message_field() -> HiddenField:
+    """The newest message the person saw: a send is held when others wrote since."""
+    return HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$")])
+
+
 class ReplyForm(FlaskForm):
     """An answer to the contact."""
 
     body = TextAreaField(_l("Reply"), validators=_body_validators)
     version = _version_field()
+    seen_message_id = _seen_message_field()
     send = SubmitField(_l("Send"))
     send_resolve = SubmitField(_l("Send & resolve"))
 
@@ -52,6 +58,7 @@ class NoteForm(FlaskForm):
 
     body = TextAreaField(_l("Internal note"), validators=_body_validators)
     version = _version_field()
+    seen_message_id = _seen_message_field()
     save = SubmitField(_l("Add note"))
 
 
@@ -85,4 +92,10 @@ class AssignForm(FlaskForm):
 def seen_version(form: FlaskForm) -> int | None:
     """The ticket version the form was sent with, if any."""
     raw = form.version.data
+    return int(raw) if raw else None
+
+
+def seen_message_id(form: FlaskForm) -> int | None:
+    """The newest message id the form was sent with, if any."""
+    raw = form.seen_message_id.data
     return int(raw) if raw else None

@@ -29,6 +29,7 @@ from desk.inbox.forms import (
     NoteForm,
     ReplyForm,
     TicketFieldsForm,
+    seen_message_id,
     seen_version,
 )
 from desk.models import (
@@ -44,6 +45,7 @@ from desk.models import (
     utcnow,
 )
 from desk.replies import service as replies
+from desk.replies.drafts import draft_for
 
 bp = Blueprint("inbox", __name__)
 desk_only = roles_required(*DESK_ROLES)
@@ -213,13 +215,19 @@ def _view_arg() -> str:
 
 
 def _ticket_page(ticket_id: int, status: int = 200, notice: str | None = None,
+                 held: str | None = None, unseen: list[int] | None = None,
                  **forms: FlaskForm) -> tuple[str, int]:
-    """Render the two-pane page; forms passed in keep what the person typed."""
+    """Render the two-pane page; forms passed in keep what the person typed.
+
+    `held` names the composer ("reply" or "note") whose send waits because of the
+    `unseen` messages; the page marks them and offers "Send anyway".
+    """
     person = _person()
     found = inbox.get_ticket(person, ticket_id)
     context = _queue_context(person, _view_arg(), current_id=found.id)
     html = render_template("inbox/ticket.html", **context, **_sidebar(person),
                            **_ticket_context(person, found, forms), notice=notice,
+                           held=held, unseen=set(unseen or ()),
                            language_next=url_for("inbox.ticket", ticket_id=found.id,
                                                  **_link_args()))
     return html, status
@@ -233,7 +241,10 @@ def _ticket_context(person: Person, ticket: Ticket, forms: dict[str, FlaskForm])
         "original_url": _original_url(messages),
         "other_tickets": inbox.other_tickets_of_contact(person, ticket),
         "may_assign": can_assign_others(person),
-        "reply_form": forms.get("reply") or ReplyForm(prefix="reply", formdata=None),
+        "latest_message_id": messages[-1].id if messages else 0,
+        "reply_form": forms.get("reply") or ReplyForm(
+            prefix="reply", formdata=None, data={"body": draft_for(person, ticket.id)}
+        ),
         "note_form": forms.get("note") or NoteForm(prefix="note", formdata=None),
         "fields_form": forms.get("fields") or TicketFieldsForm(
             prefix="fields", formdata=None,
@@ -277,6 +288,21 @@ def _changed_meanwhile() -> str:
              "state below, then send again. Your text is kept.")
 
 
+def _new_messages_meanwhile(count: int) -> str:
+    return _("%(count)d new message(s) arrived since you opened this ticket, marked below. "
+             "Nothing was sent yet: read them, then send anyway or edit your text.",
+             count=count)
+
+
+def _guards(form: FlaskForm) -> dict[str, int | None]:
+    """Pages send the newest message seen (a new message holds the send); old ones the
+    version (any change does)."""
+    seen = seen_message_id(form)
+    if seen is not None:
+        return {"seen_message_id": seen}
+    return {"seen_version": seen_version(form)}
+
+
 def _show_service_errors(form: FlaskForm, error: errors.Invalid, field: Field) -> None:
     """Put a service's field messages next to the field they name (else the main field)."""
     for name, messages in (error.fields or {"": [error.detail]}).items():
@@ -297,11 +323,14 @@ def reply(ticket_id: int) -> Response | tuple[str, int]:
         return _ticket_page(ticket_id, 422, reply=form)
     resolve = bool(form.send_resolve.data)
     try:
-        replies.add_reply(_person(), ticket_id, form.body.data or "", seen_version(form),
-                          Status.RESOLVED if resolve else None)
+        replies.add_reply(_person(), ticket_id, form.body.data or "",
+                          status=Status.RESOLVED if resolve else None, **_guards(form))
     except errors.Invalid as error:
         _show_service_errors(form, error, form.body)
         return _ticket_page(ticket_id, 422, reply=form)
+    except errors.StaleThread as error:
+        return _ticket_page(ticket_id, 409, _new_messages_meanwhile(len(error.new_message_ids)),
+                            held="reply", unseen=error.new_message_ids, reply=form)
     except errors.Conflict:
         return _ticket_page(ticket_id, 409, _changed_meanwhile(), reply=form)
     flash(_("Reply added and ticket resolved.") if resolve else _("Reply added."), "success")
@@ -316,10 +345,13 @@ def note(ticket_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _ticket_page(ticket_id, 422, note=form)
     try:
-        replies.add_note(_person(), ticket_id, form.body.data or "", seen_version(form))
+        replies.add_note(_person(), ticket_id, form.body.data or "", **_guards(form))
     except errors.Invalid as error:
         _show_service_errors(form, error, form.body)
         return _ticket_page(ticket_id, 422, note=form)
+    except errors.StaleThread as error:
+        return _ticket_page(ticket_id, 409, _new_messages_meanwhile(len(error.new_message_ids)),
+                            held="note", unseen=error.new_message_ids, note=form)
     except errors.Conflict:
         return _ticket_page(ticket_id, 409, _changed_meanwhile(), note=form)
     flash(_("Note added."), "success")

@@ -16,7 +16,8 @@ from desk.live.rooms import rooms_for_ticket
 def _emitter(name: str) -> Callable[..., None]:
     def emit(sender: Any = None, **facts: Any) -> None:
         payload = {key: value for key, value in facts.items() if key != "team_id"}
-        socketio.emit(name, payload, to=rooms_for_ticket(facts.get("team_id")))
+        rooms = rooms_for_ticket(facts.get("team_id"), facts.get("ticket_id"))
+        socketio.emit(name, payload, to=rooms)
 
     return emit
 

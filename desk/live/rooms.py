@@ -15,9 +15,17 @@ def person_room(person_id: int) -> str:
     return f"person:{person_id}"
 
 
-def rooms_for_ticket(team_id: int | None) -> list[str]:
+def ticket_room(ticket_id: int) -> str:
+    """The sockets that have a ticket open (joined through `join_ticket`, authorised)."""
+    return f"ticket:{ticket_id}"
+
+
+def rooms_for_ticket(team_id: int | None, ticket_id: int | None = None) -> list[str]:
     """Where an event about a ticket of this team goes."""
-    return [ALL_TEAMS, team_room(team_id) if team_id is not None else UNROUTED]
+    rooms = [ALL_TEAMS, team_room(team_id) if team_id is not None else UNROUTED]
+    if ticket_id is not None:
+        rooms.append(ticket_room(ticket_id))
+    return rooms
 
 
 def rooms_of(person: Person) -> list[str]:

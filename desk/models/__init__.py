@@ -4,6 +4,7 @@ from desk.models.audit import AuditEvent
 from desk.models.base import Base, utcnow
 from desk.models.channels import Channel, ChannelKind
 from desk.models.contacts import Contact
+from desk.models.drafts import Draft
 from desk.models.faq import (
     CandidateSource,
     CandidateStatus,
@@ -18,7 +19,16 @@ from desk.models.faq import (
 )
 from desk.models.intake import IntakeEvent, IntakeStatus
 from desk.models.jobs import JobFailure
-from desk.models.people import ApiToken, Person, PersonRole, Role, Team, hash_token, team_members
+from desk.models.people import (
+    ApiToken,
+    Person,
+    PersonRole,
+    Presence,
+    Role,
+    Team,
+    hash_token,
+    team_members,
+)
 from desk.models.tickets import (
     OPEN_STATUSES,
     Delivery,
@@ -48,6 +58,7 @@ __all__ = [
     "FaqLinkUse",
     "FaqSource",
     "FaqVote",
+    "Draft",
     "IntakeEvent",
     "IntakeStatus",
     "JobFailure",
@@ -55,6 +66,7 @@ __all__ = [
     "MessageKind",
     "Person",
     "PersonRole",
+    "Presence",
     "Priority",
     "Role",
     "Status",

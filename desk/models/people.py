@@ -19,6 +19,14 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class Presence(enum.StrEnum):
+    """Whether a person is at the desk: any tab active, all tabs idle or hidden, none open."""
+
+    ONLINE = "online"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
 team_members = sa.Table(
     "team_members",
     Base.metadata,
@@ -50,6 +58,11 @@ class Person(UserMixin, Base):
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
     is_active_account: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last presence the live layer knew (desk.live.presence), and since when.
+    presence: Mapped[Presence] = mapped_column(
+        enum_column(Presence, "presence"), default=Presence.OFFLINE, server_default="offline"
+    )
+    presence_at: Mapped[datetime | None]
 
     role_rows: Mapped[list[PersonRole]] = relationship(
         lazy="selectin", cascade="all, delete-orphan"

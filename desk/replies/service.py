@@ -1,12 +1,16 @@
 """Answering a ticket (replies to the contact) and internal notes."""
 
+from typing import Any
+
+import sqlalchemy as sa
+
 from desk import audit, events
 from desk.commits import commit, send_after_commit
-from desk.errors import Invalid
+from desk.errors import Conflict, Invalid, StaleThread
 from desk.extensions import db
 from desk.inbox.service import get_ticket
 from desk.jobs import enqueue
-from desk.models import Delivery, Message, MessageKind, Person, Status, Ticket, utcnow
+from desk.models import Delivery, Draft, Message, MessageKind, Person, Status, Ticket, utcnow
 from desk.sanitize import html_to_text, text_to_html
 from desk.tickets import change
 
@@ -19,14 +23,19 @@ def add_reply(
     text: str,
     seen_version: int | None = None,
     status: Status | None = None,
+    seen_message_id: int | None = None,
 ) -> Message:
     """Answer the contact; the reply is queued for delivery on the ticket's channel.
 
-    With `seen_version`, a ticket changed since the person loaded it is refused
-    (Conflict), so nobody answers without having seen the latest message.
+    With `seen_message_id` (the newest message the person saw), a reply while
+    others' messages arrived since is held (StaleThread), so nobody answers
+    without having seen them; a mere status or priority change does not hold
+    it. With `seen_version`, any change since is refused (Conflict). Sending
+    discards the person's draft in the same transaction.
     """
     ticket = get_ticket(person, ticket_id)
     body_html = _body(text)
+    guard = _nothing_unseen(person, ticket, seen_message_id)
     now = utcnow()
     values: dict = {"last_message_at": now, "message_count": Ticket.message_count + 1}
     if ticket.first_response_at is None:
@@ -39,7 +48,7 @@ def add_reply(
             values["resolved_at"] = now
     elif ticket.status == Status.NEW:
         values["status"] = Status.OPEN
-    ticket = change(ticket.id, values, seen_version=seen_version)
+    ticket = _change(person, ticket.id, values, seen_version, guard, seen_message_id)
     message = Message(
         ticket_id=ticket.id,
         channel_id=ticket.channel_id,
@@ -53,6 +62,9 @@ def add_reply(
     db.session.add(message)
     db.session.flush()
     audit.record("message.reply", person, ticket.id, message_id=message.id)
+    db.session.execute(
+        sa.delete(Draft).where(Draft.person_id == person.id, Draft.ticket_id == ticket.id)
+    )
     _announce(ticket, message)
     from desk.replies.jobs import deliver_reply
 
@@ -62,14 +74,18 @@ def add_reply(
 
 
 def add_note(
-    person: Person, ticket_id: int, text: str, seen_version: int | None = None
+    person: Person,
+    ticket_id: int,
+    text: str,
+    seen_version: int | None = None,
+    seen_message_id: int | None = None,
 ) -> Message:
-    """Leave an internal note; the contact never sees it."""
+    """Leave an internal note; the contact never sees it. Guards as add_reply()."""
     ticket = get_ticket(person, ticket_id)
     body_html = _body(text)
-    ticket = change(
-        ticket.id, {"message_count": Ticket.message_count + 1}, seen_version=seen_version
-    )
+    guard = _nothing_unseen(person, ticket, seen_message_id)
+    ticket = _change(person, ticket.id, {"message_count": Ticket.message_count + 1},
+                     seen_version, guard, seen_message_id)
     message = Message(
         ticket_id=ticket.id,
         channel_id=ticket.channel_id,
@@ -103,6 +119,53 @@ def mark_delivery(message_id: int, delivery: Delivery) -> None:
         delivery=delivery.value,
     )
     commit()
+
+
+def unseen_messages(person: Person, ticket_id: int, seen_message_id: int) -> list[int]:
+    """Ids of messages others added to the ticket after `seen_message_id`, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Message.id)
+            .where(
+                Message.ticket_id == ticket_id,
+                Message.id > seen_message_id,
+                sa.or_(Message.author_id.is_(None), Message.author_id != person.id),
+            )
+            .order_by(Message.id)
+        )
+    )
+
+
+def _hold_if_unseen(person: Person, ticket_id: int, seen_message_id: int) -> None:
+    unseen = unseen_messages(person, ticket_id, seen_message_id)
+    if unseen:
+        raise StaleThread(
+            f"{len(unseen)} new message(s) since you loaded the ticket; read them, then "
+            "send again", new_message_ids=unseen)
+
+
+def _nothing_unseen(
+    person: Person, ticket: Ticket, seen_message_id: int | None
+) -> sa.ColumnElement[bool] | None:
+    """Hold the send if others' messages arrived; else a condition for the UPDATE.
+
+    The condition (the message count is still what we read) makes the check and
+    the write one step: a message that lands in between fails the UPDATE.
+    """
+    if seen_message_id is None:
+        return None
+    _hold_if_unseen(person, ticket.id, seen_message_id)
+    return Ticket.message_count == ticket.message_count
+
+
+def _change(person: Person, ticket_id: int, values: dict[str, Any], seen_version: int | None,
+            guard: sa.ColumnElement[bool] | None, seen_message_id: int | None) -> Ticket:
+    try:
+        return change(ticket_id, values, seen_version=seen_version, only_if=guard)
+    except Conflict:
+        if seen_message_id is not None:
+            _hold_if_unseen(person, ticket_id, seen_message_id)
+        raise
 
 
 def _body(text: str) -> str:

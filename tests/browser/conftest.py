@@ -39,10 +39,20 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def new_page(browser: Browser) -> Iterator[Page]:
+    """A page in its own browser context (own cookies: one signed-in person each)."""
     context = browser.new_context(locale="en-GB", viewport={"width": 1366, "height": 860})
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    yield from new_page(browser)
+
+
+@pytest.fixture
+def second_page(browser: Browser) -> Iterator[Page]:
+    yield from new_page(browser)
