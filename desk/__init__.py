@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from desk.admin.views import bp as admin_bp
     from desk.api.views import register as register_api
     from desk.auth.views import bp as auth_bp
+    from desk.canned.views import bp as canned_bp
     from desk.inbox.views import bp as inbox_bp
     from desk.intake.views import bp as intake_bp
 
@@ -95,4 +96,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(intake_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(canned_bp)
     register_api(app)

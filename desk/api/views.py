@@ -31,12 +31,13 @@ bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Ticke
 
 
 def register(app: Flask) -> None:
+    from desk.canned.views import api_bp as canned_api
     from desk.intake.views import api_bp as intake_api
 
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "a person's API token"}
     )
-    for blueprint in (bp, intake_api):
+    for blueprint in (bp, intake_api, canned_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 
@@ -189,7 +190,7 @@ def reply(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
     """Answer the contact; delivery follows through the channel."""
     status = Status(data["status"]) if "status" in data else None
     message = replies.add_reply(desk_worker(), ticket_id, data["body"], data.get("version"),
-                                status)
+                                status, canned_reply_ids=data.get("canned_reply_ids", ()))
     return message_json(message)
 
 

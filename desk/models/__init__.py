@@ -2,6 +2,14 @@
 
 from desk.models.audit import AuditEvent
 from desk.models.base import Base, utcnow
+from desk.models.canned import (
+    CannedLanguage,
+    CannedReply,
+    CannedReplyTag,
+    CannedReplyUse,
+    CannedReplyVariant,
+    CannedScope,
+)
 from desk.models.channels import Channel, ChannelKind
 from desk.models.contacts import Contact
 from desk.models.intake import IntakeEvent, IntakeStatus
@@ -22,6 +30,12 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "CannedLanguage",
+    "CannedReply",
+    "CannedReplyTag",
+    "CannedReplyUse",
+    "CannedReplyVariant",
+    "CannedScope",
     "Channel",
     "ChannelKind",
     "Contact",

@@ -1,5 +1,7 @@
 """Answering a ticket (replies to the contact) and internal notes."""
 
+from collections.abc import Sequence
+
 from desk import audit, events
 from desk.commits import commit, send_after_commit
 from desk.errors import Invalid
@@ -19,11 +21,15 @@ def add_reply(
     text: str,
     seen_version: int | None = None,
     status: Status | None = None,
+    *,
+    canned_reply_ids: Sequence[int] = (),
 ) -> Message:
     """Answer the contact; the reply is queued for delivery on the ticket's channel.
 
     With `seen_version`, a ticket changed since the person loaded it is refused
     (Conflict), so nobody answers without having seen the latest message.
+    `canned_reply_ids` names the canned replies inserted into the text; each
+    use is counted with the reply.
     """
     ticket = get_ticket(person, ticket_id)
     body_html = _body(text)
@@ -53,6 +59,10 @@ def add_reply(
     db.session.add(message)
     db.session.flush()
     audit.record("message.reply", person, ticket.id, message_id=message.id)
+    if canned_reply_ids:
+        from desk.canned.service import record_uses
+
+        record_uses(person, ticket, message, canned_reply_ids)
     _announce(ticket, message)
     from desk.replies.jobs import deliver_reply
 
