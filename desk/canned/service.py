@@ -343,7 +343,8 @@ def render_for_ticket(person: Person, reply_id: int, ticket_id: int,
     asked, overrides = _values(values or {})
     language = templating.pick_language(
         [v.language.value for v in reply.variants],
-        [ticket.contact.language, ticket.channel.language, person.language,
+        # The agent's own language says nothing about what the contact reads.
+        [ticket.contact.language, ticket.channel.language,
          current_app.config["BABEL_DEFAULT_LOCALE"]],
     )
     variant = reply.variant(language or "")
