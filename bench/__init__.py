@@ -1,4 +1,4 @@
-"""Benchmarks: `python -m bench.live` (see docs/benchmarks.md).
+"""Benchmarks: `python -m bench.<name>` (see docs/benchmarks.md).
 
 They build their own databases, print tables, and never assert timings.
 """

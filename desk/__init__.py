@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from desk.admin.views import bp as admin_bp
     from desk.api.views import register as register_api
     from desk.auth.views import bp as auth_bp
+    from desk.canned.views import bp as canned_bp
     from desk.faq.views import bp as faq_bp
     from desk.inbox.views import bp as inbox_bp
     from desk.intake.views import bp as intake_bp
@@ -103,4 +104,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(faq_bp)
     app.register_blueprint(live_bp)
     app.register_blueprint(replies_bp)
+    app.register_blueprint(canned_bp)
     register_api(app)

@@ -26,11 +26,12 @@ def strip_control(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def clean_html(untrusted: str) -> str:
+def clean_html(untrusted: str, protocols: frozenset[str] = MESSAGE_PROTOCOLS) -> str:
     """Reduce HTML to the message allow-list; everything else is dropped or escaped.
 
     Script, style and iframe contents go entirely; event handlers, `javascript:`
     URLs, SVG and MathML are not in the allow-list so they cannot survive.
+    `protocols` may widen the link schemes (canned replies keep `faq:` links).
     """
     untrusted = strip_control(untrusted)
     # bleach keeps the text inside removed tags; for these the text itself is the payload.
@@ -44,7 +45,7 @@ def clean_html(untrusted: str) -> str:
         untrusted,
         tags=MESSAGE_TAGS,
         attributes=MESSAGE_ATTRIBUTES,
-        protocols=MESSAGE_PROTOCOLS,
+        protocols=protocols,
         strip=True,
         strip_comments=True,
     )

@@ -80,6 +80,8 @@ class BodySchema(Schema):
 class ReplySchema(BodySchema):
     status = fields.String(validate=validate.OneOf(_statuses),
                            metadata={"description": "set this status with the reply"})
+    canned_reply_ids = fields.List(fields.Integer(), validate=validate.Length(max=10),
+                                   metadata={"description": "canned replies used in the body"})
 
 
 class StatusSchema(Schema):

@@ -32,13 +32,14 @@ bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Ticke
 
 def register(app: Flask) -> None:
     from desk.api.presence import bp as presence_api
+    from desk.canned.views import api_bp as canned_api
     from desk.faq.views import api_bp as faq_api
     from desk.intake.views import api_bp as intake_api
 
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "a person's API token"}
     )
-    for blueprint in (bp, intake_api, faq_api, presence_api):
+    for blueprint in (bp, intake_api, faq_api, presence_api, canned_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 
@@ -195,7 +196,8 @@ def reply(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
     """
     status = Status(data["status"]) if "status" in data else None
     message = replies.add_reply(desk_worker(), ticket_id, data["body"], data.get("version"),
-                                status, seen_message_id=data.get("seen_message_id"))
+                                status, seen_message_id=data.get("seen_message_id"),
+                                canned_reply_ids=data.get("canned_reply_ids", ()))
     return message_json(message)
 
 

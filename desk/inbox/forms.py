@@ -49,6 +49,8 @@ class ReplyForm(FlaskForm):
     body = TextAreaField(_l("Reply"), validators=_body_validators)
     version = _version_field()
     seen_message_id = _seen_message_field()
+    # Ids of the canned replies inserted into the body (set by static/js/canned.js).
+    canned = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}(,\d{1,9}){0,9}$")])
     send = SubmitField(_l("Send"))
     send_resolve = SubmitField(_l("Send & resolve"))
 
@@ -87,6 +89,11 @@ class AssignForm(FlaskForm):
     assignee = SelectField(_l("Assignee"), coerce=int, validators=[InputRequired()])
     version = _version_field()
     save = SubmitField(_l("Assign"))
+
+
+def canned_ids(form: ReplyForm) -> list[int]:
+    """The canned replies the reply form says were inserted."""
+    return [int(part) for part in (form.canned.data or "").split(",") if part]
 
 
 def seen_version(form: FlaskForm) -> int | None:

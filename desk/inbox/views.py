@@ -29,6 +29,7 @@ from desk.inbox.forms import (
     NoteForm,
     ReplyForm,
     TicketFieldsForm,
+    canned_ids,
     seen_message_id,
     seen_version,
 )
@@ -324,7 +325,8 @@ def reply(ticket_id: int) -> Response | tuple[str, int]:
     resolve = bool(form.send_resolve.data)
     try:
         replies.add_reply(_person(), ticket_id, form.body.data or "",
-                          status=Status.RESOLVED if resolve else None, **_guards(form))
+                          status=Status.RESOLVED if resolve else None,
+                          canned_reply_ids=canned_ids(form), **_guards(form))
     except errors.Invalid as error:
         _show_service_errors(form, error, form.body)
         return _ticket_page(ticket_id, 422, reply=form)

@@ -2,6 +2,14 @@
 
 from desk.models.audit import AuditEvent
 from desk.models.base import Base, utcnow
+from desk.models.canned import (
+    CannedLanguage,
+    CannedReply,
+    CannedReplyTag,
+    CannedReplyUse,
+    CannedReplyVariant,
+    CannedScope,
+)
 from desk.models.channels import Channel, ChannelKind
 from desk.models.contacts import Contact
 from desk.models.drafts import Draft
@@ -46,6 +54,12 @@ __all__ = [
     "Base",
     "CandidateSource",
     "CandidateStatus",
+    "CannedLanguage",
+    "CannedReply",
+    "CannedReplyTag",
+    "CannedReplyUse",
+    "CannedReplyVariant",
+    "CannedScope",
     "Channel",
     "ChannelKind",
     "Contact",

@@ -1,5 +1,6 @@
 """Answering a ticket (replies to the contact) and internal notes."""
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +25,8 @@ def add_reply(
     seen_version: int | None = None,
     status: Status | None = None,
     seen_message_id: int | None = None,
+    *,
+    canned_reply_ids: Sequence[int] = (),
 ) -> Message:
     """Answer the contact; the reply is queued for delivery on the ticket's channel.
 
@@ -31,7 +34,8 @@ def add_reply(
     others' messages arrived since is held (StaleThread), so nobody answers
     without having seen them; a mere status or priority change does not hold
     it. With `seen_version`, any change since is refused (Conflict). Sending
-    discards the person's draft in the same transaction.
+    discards the person's draft in the same transaction. `canned_reply_ids`
+    names the canned replies inserted into the text; each use is counted.
     """
     ticket = get_ticket(person, ticket_id)
     body_html = _body(text)
@@ -65,6 +69,10 @@ def add_reply(
     db.session.execute(
         sa.delete(Draft).where(Draft.person_id == person.id, Draft.ticket_id == ticket.id)
     )
+    if canned_reply_ids:
+        from desk.canned.service import record_uses
+
+        record_uses(person, ticket, message, canned_reply_ids)
     _announce(ticket, message)
     from desk.replies.jobs import deliver_reply
 

@@ -1,7 +1,7 @@
 """faq: candidates, entries with versions, provenance, votes and link uses
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-24 08:28:49.217259
 
 """
@@ -13,7 +13,7 @@ import desk.models.base  # noqa: F401 - UTCDateTime columns
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

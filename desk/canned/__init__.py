@@ -1,0 +1,1 @@
+"""Canned replies: the library, the composer's picker, rendering and usage."""
