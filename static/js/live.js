@@ -37,10 +37,29 @@
   }
 
   /* Replace each element of the page that the fragment has too, matched by id. */
+  /* What the server last sent for each live element, by id. A refresh that brings the
+     same markup again leaves the element alone, so an open form or a half-typed
+     note inside it (e.g. "Propose for FAQ") survives the catch-up after connecting. */
+  var served = {};
+
+  // CSRF tokens are signed afresh on every render; they are not news.
+  function markup(el) {
+    return el.outerHTML.replace(/<input[^>]*csrf_token[^>]*>/g, "");
+  }
+
+  function rememberServed() {
+    document.querySelectorAll("[data-live][id], #queue-rows [id]").forEach(function (el) {
+      if (!(el.id in served)) served[el.id] = markup(el);
+    });
+  }
+
   function swap(fragment, selector) {
     fragment.querySelectorAll(selector).forEach(function (fresh) {
       var old = fresh.id && document.getElementById(fresh.id);
-      if (old) old.replaceWith(document.importNode(fresh, true));
+      if (!old) return;
+      if (served[fresh.id] === markup(fresh)) return;  // nothing new from the server
+      served[fresh.id] = markup(fresh);
+      old.replaceWith(document.importNode(fresh, true));
     });
   }
 
@@ -298,6 +317,7 @@
 
   function connect() {
     if (typeof window.io !== "function") return;
+    rememberServed();
     // Reconnection with backoff is the Socket.IO client's own (1 s doubling up to 5 s).
     socket = window.io({ withCredentials: true });
     socket.on("connect", function () {
