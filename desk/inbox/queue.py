@@ -82,13 +82,22 @@ ROW_COLUMNS = (
 )
 
 
+# Rendered as literals, never as bound parameters: a planner can use a partial index
+# (WHERE status IN ('new', 'open', 'pending')) only when it can prove the query's condition
+# implies the index's, which SQLite never can, and PostgreSQL cannot in a generic plan.
+OPEN_CONDITION = Ticket.status.in_(
+    sa.bindparam("open_statuses", [s.value for s in OPEN_STATUSES], expanding=True,
+                 literal_execute=True, type_=Ticket.status.type)
+)
+
+
 def conditions(person: Person, wanted: QueueFilter) -> list[sa.ColumnElement[bool]]:
     """WHERE clauses for a view, a filter and what the person may see."""
     where: list[sa.ColumnElement[bool]] = [visible_tickets(person)]
     if wanted.status is not None:
         where.append(Ticket.status == wanted.status)
     elif wanted.view != "all":
-        where.append(Ticket.status.in_(OPEN_STATUSES))
+        where.append(OPEN_CONDITION)
     if wanted.view == "unassigned":
         where.append(Ticket.assignee_id.is_(None))
     elif wanted.view == "mine":

@@ -142,6 +142,15 @@ def submit_contact_form(name: str, email: str, subject: str, text: str) -> int:
     return event_id
 
 
+def _write_transaction() -> None:
+    """On SQLite, begin the next transaction as a writer: a deferred transaction that
+    reads, then writes after another connection committed, fails at once with "database
+    is locked" (SQLITE_BUSY_SNAPSHOT), which no busy timeout waits out."""
+    session = db.session()
+    if not session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        session.execute(sa.text("BEGIN IMMEDIATE"))
+
+
 def lease_batch(limit: int) -> list[IntakeEvent]:
     """Take up to `limit` waiting events (or ones whose lease ran out) for this run."""
     now = utcnow()
@@ -149,6 +158,7 @@ def lease_batch(limit: int) -> list[IntakeEvent]:
         IntakeEvent.status == IntakeStatus.RECEIVED,
         sa.and_(IntakeEvent.status == IntakeStatus.PROCESSING, IntakeEvent.leased_until < now),
     )
+    _write_transaction()
     candidates = sa.select(IntakeEvent.id).where(waiting).order_by(IntakeEvent.id).limit(limit)
     token = str(uuid.uuid4())
     # The outer WHERE repeats the condition: of two racing workers, only one gets each row.
@@ -164,6 +174,7 @@ def lease_batch(limit: int) -> list[IntakeEvent]:
         .execution_options(synchronize_session=False)
     )
     commit()
+    _write_transaction()  # the batch is processed in this transaction: a writer from the start
     return list(
         db.session.scalars(
             sa.select(IntakeEvent).where(IntakeEvent.lease_token == token).order_by(IntakeEvent.id)
