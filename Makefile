@@ -55,6 +55,9 @@ bench: install install-test
 	bash tests/services.sh
 	$(PY) -m bench.queue_page
 	$(PY) -m bench.intake
+	$(PY) -m bench.canned
+	$(PY) -m bench.faq
+	$(PY) -m bench.live
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance
