@@ -59,8 +59,31 @@
       if (!old) return;
       if (served[fresh.id] === markup(fresh)) return;  // nothing new from the server
       served[fresh.id] = markup(fresh);
-      old.replaceWith(document.importNode(fresh, true));
+      var replacement = document.importNode(fresh, true);
+      keepWhatThePersonStarted(old, replacement);
+      old.replaceWith(replacement);
     });
+  }
+
+  /* Open <details> and typed text inside a live element outlive its replacement:
+     a refresh must never close a form someone is filling in. Drafts of the reply and
+     note composers live outside the swapped elements and are not touched here. */
+  function keepWhatThePersonStarted(old, replacement) {
+    var oldDetails = old.querySelectorAll("details");
+    var newDetails = replacement.querySelectorAll("details");
+    oldDetails.forEach(function (details, index) {
+      if (details.open && newDetails[index]) newDetails[index].open = true;
+    });
+    old.querySelectorAll("textarea[name], input[type=text][name]").forEach(function (field) {
+      if (!field.value) return;
+      var twin = replacement.querySelector('[name="' + field.name + '"]');
+      if (twin && !twin.value) twin.value = field.value;
+    });
+    var focused = document.activeElement;
+    if (focused && old.contains(focused) && focused.name) {
+      var again = replacement.querySelector('[name="' + focused.name + '"]');
+      if (again) window.setTimeout(function () { again.focus(); }, 0);
+    }
   }
 
   /* A short highlight that fades by itself (CSS animation), on what just changed. */
