@@ -269,8 +269,9 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def machine_summary(pg_url: str | None = None) -> str:
-    """Cores, memory, versions: the context every figure needs."""
+def machine_summary(pg_url: str | None = None, revision: str | None = None) -> str:
+    """Cores, memory, versions: the context every figure needs. Pass the `revision`
+    taken when the run started: others commit while a benchmark runs."""
     memory = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.splitlines()
     mem_line = next((row for row in memory if row.startswith("Mem:")), "").split()
     lines = [
@@ -290,7 +291,7 @@ def machine_summary(pg_url: str | None = None) -> str:
         except sa.exc.OperationalError:
             lines.append("PostgreSQL: not reachable")
     lines.append(f"load average at the end (1/5/15 min): {load_average()}")
-    lines.append(f"desk commit: {_git_revision()}")
+    lines.append(f"desk commit: {revision or git_revision()}")
     return "\n".join(lines)
 
 
@@ -309,7 +310,7 @@ def _cpu_model() -> str:
     return platform.processor() or "?"
 
 
-def _git_revision() -> str:
+def git_revision() -> str:
     root = Path(__file__).resolve().parent.parent
     run = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                          text=True, cwd=root)

@@ -53,6 +53,7 @@ from bench.common import (
     database_names,
     format_table,
     fresh_database,
+    git_revision,
     load_average,
     machine_summary,
     migrate,
@@ -456,11 +457,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     load_at_start = load_average()
+    revision = git_revision()
     outcomes = [run_database(kind, args.n, args.concurrency)
                 for kind in database_names(args.db)]
     from bench.common import PG_URL
 
-    print(machine_summary(PG_URL if "postgresql" in database_names(args.db) else None))
+    print(machine_summary(PG_URL if "postgresql" in database_names(args.db) else None,
+                          revision))
     print(f"\nintake, {args.n} complaints per phase, {args.concurrency} client connections, "
           f"gunicorn -k gevent -w 1, one RQ worker\n")
     print(outcome_table(outcomes))

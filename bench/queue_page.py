@@ -42,6 +42,7 @@ from bench.common import (
     database_url,
     format_table,
     fresh_database,
+    git_revision,
     load_average,
     machine_summary,
     measure_interleaved,
@@ -704,13 +705,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     results: list[Result] = []
+    revision = git_revision()
     notes: list[str] = [f"load average at start (1/5/15 min): {load_average()}"]
     for kind in database_names(args.db):
         found, said = run_database(kind, args)
         results.extend(found)
         notes.extend(said)
     pg = database_url("postgresql", DB_NAME) if "postgresql" in database_names(args.db) else None
-    print(machine_summary(pg))
+    print(machine_summary(pg, revision))
     print(f"\nqueue page, {args.tickets:,} tickets / {args.messages:,} messages, "
           f"{args.iterations} iterations after {args.warmup} warm-up "
           f"(at most {args.budget:g} s per series)\n")
