@@ -287,3 +287,28 @@ def test_two_runs_racing_on_one_new_thread_make_one_ticket(app, make_channel):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Message)) == 2
         assert set(db.session.scalars(sa.select(IntakeEvent.status))) == {IntakeStatus.PROCESSED}
+
+
+def test_an_unexpected_failure_hands_the_batch_back_at_once(app, make_channel, monkeypatch):
+    from desk.intake import service
+
+    channel = make_channel()
+    with app.app_context():
+        for n in range(3):
+            db.session.add(IntakeEvent(channel_id=channel.id, external_id=f"e-{n}",
+                                       payload=json.dumps(complaint(f"e-{n}"))))
+        db.session.commit()
+
+    def database_went_away(event, attempts=2):
+        raise RuntimeError("database went away")
+
+    with app.app_context():
+        real = service.process_event
+        monkeypatch.setattr(service, "process_event", database_went_away)
+        with pytest.raises(RuntimeError):
+            service.process_pending(10)
+        statuses = set(db.session.scalars(sa.select(IntakeEvent.status)))
+        assert statuses == {IntakeStatus.RECEIVED}  # the retry can take them right away
+        monkeypatch.setattr(service, "process_event", real)
+        assert service.process_pending(10) == 3
+    assert count(app, Ticket) == 3

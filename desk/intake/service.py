@@ -189,10 +189,29 @@ def process_pending(batch_size: int) -> int:
         batch = lease_batch(batch_size)
         if not batch:
             return done
-        for event in batch:
-            process_event(event)
-        commit()
+        token = batch[0].lease_token
+        try:
+            for event in batch:
+                process_event(event)
+            commit()
+        except Exception:
+            # An unexpected failure (the database went away, a bug): hand the batch back
+            # at once so the job's retry finds it, instead of waiting for the lease to end.
+            db.session.rollback()
+            release_lease(token)
+            raise
         done += len(batch)
+
+
+def release_lease(token: str | None) -> None:
+    """Put a leased batch back in line, untouched."""
+    db.session.execute(
+        sa.update(IntakeEvent)
+        .where(IntakeEvent.lease_token == token, IntakeEvent.status == IntakeStatus.PROCESSING)
+        .values(status=IntakeStatus.RECEIVED, lease_token=None, leased_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    commit()
 
 
 def process_event(event: IntakeEvent, attempts: int = 2) -> None:
