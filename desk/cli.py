@@ -210,6 +210,17 @@ def worker(queues: str | None, burst: bool, fork: bool) -> None:
     rq_worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 
+@desk_cli.command("scheduler")
+def scheduler() -> None:
+    """Put the periodic tasks (desk.schedule) on the queues when due; run one per deployment."""
+    from desk.jobs import redis_connection
+    from desk.schedule import run_rq_scheduler
+
+    if redis_connection() is None:
+        raise click.UsageError("REDIS_URL is not set: `flask desk serve` runs the periodic tasks")
+    run_rq_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
 def _default_port() -> str:
     return os.environ.get("PORT") or "5000"
 
@@ -221,6 +232,8 @@ def _default_port() -> str:
 def serve(host: str, port: int) -> None:
     """Serve the app with live updates (Flask-SocketIO's server)."""
     from desk.extensions import socketio
+    from desk.jobs import redis_connection
+    from desk.schedule import EmbeddedScheduler
 
     click.echo(f"desk on http://{host}:{port}/ (Ctrl+C stops it)")
     # Flask's app.run() does nothing when it sees it runs under the `flask` command (it
@@ -229,6 +242,9 @@ def serve(host: str, port: int) -> None:
     # The embedded default: Werkzeug serves the threading async mode; production runs
     # gunicorn with gevent (docs/operations.md).
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if redis_connection() is None:
+        # No Redis, so no RQ scheduler: this process runs the periodic tasks itself.
+        EmbeddedScheduler(app).start()
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
 
 

@@ -199,6 +199,10 @@ def test_worker_without_redis_says_none_is_needed(runner):
     refused(desk(runner, "worker"), "REDIS_URL is not set")
 
 
+def test_scheduler_without_redis_says_serve_runs_the_periodic_tasks(runner):
+    refused(desk(runner, "scheduler"), "REDIS_URL is not set")
+
+
 def _store_complaint(app, make_channel):
     """One intake event stored while jobs go to Redis: no ticket until a worker runs."""
     from desk.intake.service import receive
