@@ -15,3 +15,15 @@ def test_api_lists_tickets(make_person, make_ticket, api_as):
     response = api_as(agent).get("/tickets")
     assert response.status_code == 200, response.json
     assert [item["id"] for item in response.json["items"]] == [ticket.id]
+
+
+def test_starting_the_app_leaves_the_numeric_libraries_unloaded():
+    """scikit-learn and friends cost ~65 MiB and a second; only FAQ search loads them."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from desk import create_app; create_app(); "
+            "print(sorted(m for m in ('sklearn', 'scipy', 'numpy') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "[]"

@@ -12,12 +12,16 @@ and nothing is downloaded at run time.
 
 The search index of all entries is built once per process and rebuilt when
 the entries change (a cheap count/max(updated_at) fingerprint per query).
+
+scikit-learn, SciPy and NumPy cost about 65 MiB and a second to import, so only
+code that searches or clusters imports this module, and it does so inside the
+function (desk.faq.service); folding and language guessing live in
+desk.faq.text.
 """
 
 import hashlib
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +34,11 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from desk.extensions import db
+from desk.faq.text import WORD as _WORD
+from desk.faq.text import fold, guess_language
 from desk.models import EntryStatus, FaqEntry, utcnow
+
+__all__ = ["fold", "guess_language"]  # re-exported: callers that search use them too
 
 GERMAN_STOP_WORDS = frozenset("""
 aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes
@@ -46,12 +54,7 @@ welchen welcher wenn wer werde werden wie wieder will wir wird wirst wo wollen w
 wurde zu zum zur zwar zwischen schon mal bitte danke hallo hi ja nein gibt geht immer heute
 """.split())
 STOP_WORDS = GERMAN_STOP_WORDS | frozenset(ENGLISH_STOP_WORDS)
-_GERMAN_MARKERS = frozenset("und der die das ist nicht ich ein eine mit auf fuer wir sie".split())
-_ENGLISH_MARKERS = frozenset("the and is not you my your for with this that we it".split())
-
-_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[\w.+-]+@[\w.-]+|@\w+|\[\w+\]|\d+")
-_WORD = re.compile(r"[a-z]{2,}")
 _SUFFIXES = ("ungen", "ung", "ern", "en", "er", "es", "e", "s", "ing", "ed", "ly")
 
 # Cosine similarity thresholds, tuned on the shared samples and the demo data.
@@ -62,12 +65,6 @@ CLUSTER_MIN = 0.4  # two inbound questions in one cluster (single link)
 QUESTION_MIN = 0.35  # questions in a cluster are alike on average (mean pairwise)
 ANSWER_MIN = 0.25  # replies in a cluster say the same thing (mean pairwise)
 FOLLOWUP_MIN = 0.35  # an inbound message after publishing that asks the entry's question
-
-
-def fold(text: str) -> str:
-    """Lowercase ASCII-ish text: umlauts spelled out, accents dropped."""
-    text = text.lower().translate(_FOLD)
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 def words(text: str) -> list[str]:
@@ -82,16 +79,6 @@ def _stem(word: str) -> str:
             if word.endswith(suffix) and len(word) - len(suffix) >= 4:
                 return word[: -len(suffix)]
     return word
-
-
-def guess_language(text: str) -> str | None:
-    """'de' or 'en' by counting common function words; None when it cannot tell."""
-    tokens = _WORD.findall(fold(text))
-    german = sum(token in _GERMAN_MARKERS for token in tokens)
-    english = sum(token in _ENGLISH_MARKERS for token in tokens)
-    if german == english:
-        return None
-    return "de" if german > english else "en"
 
 
 def char_vectorizer() -> TfidfVectorizer:

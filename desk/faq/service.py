@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -21,7 +21,7 @@ from desk.auth.access import can_see_ticket
 from desk.commits import commit, savepoint
 from desk.errors import Conflict, Forbidden, Invalid, NotFound
 from desk.extensions import db
-from desk.faq import search
+from desk.faq import text as faq_text
 from desk.faq.redaction import find_personal_data, redact
 from desk.models import (
     CandidateSource,
@@ -43,6 +43,9 @@ from desk.models import (
     utcnow,
 )
 from desk.sanitize import clean_html, clean_line, html_to_text, strip_control, text_to_html
+
+if TYPE_CHECKING:  # desk.faq.search imports scikit-learn: only where a search runs
+    from desk.faq import search
 
 MAX_QUESTION = 300
 MAX_ANSWER = 20_000
@@ -101,7 +104,7 @@ def propose(person: Person, message_id: int, note: str = "") -> FaqCandidate:
     question, answer = _question_and_answer(ticket, message)
     names = known_names(ticket.contact)
     question_text = redact(question, names).text[:MAX_CANDIDATE_TEXT]
-    language = ticket.contact.language or ticket.channel.language or search.guess_language(
+    language = ticket.contact.language or ticket.channel.language or faq_text.guess_language(
         question + " " + answer)
     candidate = FaqCandidate(
         source=CandidateSource.AGENT,
@@ -321,7 +324,7 @@ def _source_names(candidate: FaqCandidate | None, entry: FaqEntry | None = None)
 
 
 def slugify(text: str, limit: int = 80) -> str:
-    text = search.fold(unicodedata.normalize("NFKC", text))
+    text = faq_text.fold(unicodedata.normalize("NFKC", text))
     slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:limit].strip("-")
     return slug or "entry"
 
@@ -525,8 +528,9 @@ def has_voted(entry: FaqEntry, visitor_id: str | None) -> bool:
 _FAQ_LINK = re.compile(r"/faq/([a-z0-9][a-z0-9-]{0,99})(?![a-z0-9-])")
 
 
-def suggestions_for_ticket(ticket: Ticket) -> list[search.Hit]:
+def suggestions_for_ticket(ticket: Ticket) -> list["search.Hit"]:
     """The top public entries for a ticket's newest inbound message."""
+    from desk.faq import search
     text = db.session.scalar(
         sa.select(Message.body_text)
         .where(Message.ticket_id == ticket.id, Message.kind == MessageKind.INBOUND)
@@ -561,8 +565,9 @@ def count_links(message_id: int) -> int:
 # -- learning from the inbox --------------------------------------------------------------
 
 
-def answered_pairs(since: datetime, limit: int) -> list[search.Pair]:
+def answered_pairs(since: datetime, limit: int) -> list["search.Pair"]:
     """Each recent ticket's first inbound message and its first reply."""
+    from desk.faq import search
     first_inbound = (
         sa.select(Message.ticket_id, sa.func.min(Message.id).label("message_id"))
         .where(Message.kind == MessageKind.INBOUND, Message.created_at >= since)
@@ -590,6 +595,7 @@ def suggest_candidates(days: int = 180, limit: int = 100_000, min_size: int = 3,
     came in after it was published (follow-ups). Safe to run twice: a cluster is
     proposed once (unique cluster key); a pending one only gets its size updated.
     """
+    from desk.faq import search
     since = utcnow() - timedelta(days=days)
     pairs = answered_pairs(since, limit)
     clusters = search.cluster_pairs(pairs, min_size=min_size)
@@ -610,7 +616,7 @@ def suggest_candidates(days: int = 180, limit: int = 100_000, min_size: int = 3,
             continue
         if created >= max_new:
             continue
-        language = search.guess_language(best.question + " " + best.answer)
+        language = faq_text.guess_language(best.question + " " + best.answer)
         ticket = db.session.get(Ticket, best.ticket_id)
         local_names = names + known_names(ticket.contact if ticket else None)[len(names):]
         db.session.add(FaqCandidate(
@@ -630,6 +636,7 @@ def suggest_candidates(days: int = 180, limit: int = 100_000, min_size: int = 3,
 
 def _count_followups(limit: int = 50_000) -> int:
     """Per public entry: similar inbound messages that arrived after it was published."""
+    from desk.faq import search
     entries = list(db.session.scalars(sa.select(FaqEntry).where(_visible())))
     if not entries:
         return 0

@@ -5,7 +5,7 @@ Also the /api/v1/faq routes (flask-smorest), registered by desk.api.views.regist
 
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import (
@@ -29,7 +29,7 @@ from desk.api.auth import api_person, token_required
 from desk.auth.access import DESK_ROLES, roles_required
 from desk.auth.service import person_for_token
 from desk.extensions import db, limiter
-from desk.faq import redaction, search
+from desk.faq import redaction
 from desk.faq import service as faq
 from desk.faq.forms import EntryForm, MergeForm, ProposeForm, RejectForm, VoteForm
 from desk.faq.schemas import (
@@ -53,6 +53,9 @@ from desk.models import (
     Role,
     Ticket,
 )
+
+if TYPE_CHECKING:  # imports scikit-learn; views import it where they search
+    from desk.faq import search
 
 bp = Blueprint("faq", __name__)
 api_bp = ApiBlueprint("api_faq", __name__, url_prefix="/api/v1", description="FAQ")
@@ -91,7 +94,7 @@ def faq_marked(text: str) -> list[tuple[str, bool]]:
 
 
 @bp.app_template_global("faq_suggestions")
-def faq_suggestions(ticket: Ticket) -> list[tuple[search.Hit, FaqEntry]]:
+def faq_suggestions(ticket: Ticket) -> list[tuple["search.Hit", FaqEntry]]:
     """Public entries that may answer this ticket, with their full answers."""
     hits = faq.suggestions_for_ticket(ticket)
     entries = {e.id: e for e in db.session.scalars(
@@ -109,6 +112,7 @@ def _language() -> str:
 @bp.get("/faq")
 def index() -> str:
     """Categories and entries in the visitor's language, or search results."""
+    from desk.faq import search
     q = (request.args.get("q") or "").strip()[:MAX_QUERY]
     category = (request.args.get("category") or "").strip()[:80] or None
     language = _language()
@@ -217,6 +221,7 @@ def _utc_to_local(value: datetime) -> datetime:
 
 
 def _candidate_page(candidate: FaqCandidate, status: int = 200, **forms: Any) -> tuple[str, int]:
+    from desk.faq import search
     person = _person()
     form = forms.get("form")
     if form is None:
@@ -447,6 +452,7 @@ def api_entries(args: dict[str, Any]) -> dict[str, Any]:
 
     With an FAQ editor's token, scheduled and archived entries are included too.
     """
+    from desk.faq import search
     visible_only = not _optional_editor()
     if args.get("q"):
         hits = search.search(args["q"], limit=args["limit"], visible_only=visible_only,
