@@ -4,12 +4,16 @@ API routes (under /api/) answer errors as RFC 9457 problem details instead;
 see desk.api.problems.
 """
 
+from datetime import tzinfo
+
+from babel import Locale
 from babel.dates import format_datetime, format_timedelta
 from babel.numbers import format_compact_decimal, format_decimal
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, g, has_request_context, render_template, request
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from desk.errors import DeskError
@@ -23,6 +27,7 @@ def install(app: Flask) -> None:
     app.add_template_filter(local_time)
     app.add_template_filter(relative_time)
     app.add_template_filter(compact_number)
+    app.add_template_global(time_ago, name="time_tag")
     app.context_processor(lambda: {"current_locale": str(get_locale())})
 
 
@@ -94,25 +99,49 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+def viewer_clock() -> tuple[Locale, tzinfo]:
+    """The viewer's language and time zone, looked up once per request.
+
+    Flask-Babel resolves both through its context on every call; a queue page
+    formats up to four times per row, and the lookups cost far more than the
+    formatting itself.
+    """
+    if not has_request_context():
+        return get_locale(), get_timezone()
+    cached = g.get("desk_viewer_clock")
+    if cached is None:
+        cached = g.desk_viewer_clock = (get_locale(), get_timezone())
+    return cached
+
+
 def local_time(value, fmt: str = "short") -> str:  # noqa: ANN001
     """A UTC time in the viewer's time zone and language."""
     if value is None:
         return ""
-    return format_datetime(value, format=fmt, tzinfo=get_timezone(), locale=get_locale())
+    locale, zone = viewer_clock()
+    return format_datetime(value, format=fmt, tzinfo=zone, locale=locale)
 
 
 def relative_time(value) -> str:  # noqa: ANN001
     """'5 minutes ago' / 'in 2 hours', in the viewer's language."""
     if value is None:
         return ""
-    return format_timedelta(value - utcnow(), add_direction=True, locale=get_locale(),
+    return format_timedelta(value - utcnow(), add_direction=True, locale=viewer_clock()[0],
                             threshold=1.0, format="short")
+
+
+def time_ago(value) -> Markup:  # noqa: ANN001
+    """A <time> element: relative text, the exact local time on hover, ISO for scripts."""
+    if value is None:
+        return Markup("")
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        value.isoformat(), local_time(value), relative_time(value))
 
 
 def compact_number(value: int | None) -> str:
     """Follower counts the way people say them, in the viewer's language: 48K, 1,2 Mio."""
     value = value or 0
-    locale = get_locale()
+    locale = viewer_clock()[0]
     compact = format_compact_decimal(value, locale=locale, fraction_digits=1)
     if compact.isdigit():  # no short form in this language (German below a million)
         return format_decimal(value, locale=locale)

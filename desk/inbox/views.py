@@ -68,8 +68,9 @@ DELIVERY_LABELS = {
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return {
-        "status_labels": STATUS_LABELS,
-        "priority_labels": PRIORITY_LABELS,
+        # Resolved once per request: a lazy label would translate again on every row.
+        "status_labels": {status: str(label) for status, label in STATUS_LABELS.items()},
+        "priority_labels": {priority: str(label) for priority, label in PRIORITY_LABELS.items()},
         "statuses": list(Status),
         "delivery_labels": DELIVERY_LABELS,
         "now": utcnow(),
