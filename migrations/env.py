@@ -93,6 +93,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        from desk.models.base import exists_on
+
+        conf_args.setdefault("include_object", exists_on(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from desk.extensions import db
-from desk.models import AuditEvent, Message, MessageKind, Priority, Role, Status, Ticket
+from desk.models import AuditEvent, Message, MessageKind, Person, Priority, Role, Status, Ticket
 from tests.conftest import login
 
 
@@ -479,3 +479,28 @@ def test_templates_have_no_inline_script_or_style():
         assert not re.search(r"\sstyle=", source), template
         assert not re.search(r"<style", source), template
         assert not re.search(r"\son[a-z]+=", source), template
+
+
+def test_sidebar_counts_add_up_an_agents_teams_and_unrouted_tickets_up_to_the_cap(
+        app, make_person, make_ticket):
+    """The counts query each visibility part apart; together they must equal the rule."""
+    from desk.inbox.queue import view_counts
+
+    agent = make_person(teams=("Bahn",))
+    make_person("other@example.com", teams=("Fernverkehr",))
+    for _ in range(2):
+        make_ticket(team=None)
+    for _ in range(3):
+        make_ticket(team="Bahn")
+    make_ticket(team="Bahn", assignee=agent)
+    for _ in range(4):
+        make_ticket(team="Fernverkehr")
+    with app.app_context():
+        person = db.session.get(Person, agent.id)
+        assert view_counts(person) == {"open": 6, "unassigned": 5, "mine": 1}
+        cap = app.config["DESK_COUNT_CAP"]
+        app.config["DESK_COUNT_CAP"] = 4
+        try:
+            assert view_counts(person) == {"open": 4, "unassigned": 4, "mine": 1}
+        finally:
+            app.config["DESK_COUNT_CAP"] = cap

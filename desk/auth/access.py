@@ -33,11 +33,23 @@ def can_see_ticket(person: Person, team_id: int | None) -> bool:
 
 def visible_tickets(person: Person) -> sa.ColumnElement[bool]:
     """The same rule as can_see_ticket, as a WHERE clause for lists and counts."""
+    return sa.or_(*visible_parts(person))
+
+
+def visible_parts(person: Person) -> list[sa.ColumnElement[bool]]:
+    """visible_tickets as disjoint conditions, each of which a single index can answer.
+
+    Counting each part apart lets the database use the team or assignee index for
+    an agent, where the OR of the parts would make it read the rows (benchmarks).
+    """
     if not can_work_tickets(person):
-        return sa.false()
+        return [sa.false()]
     if sees_all_teams(person):
-        return sa.true()
-    return sa.or_(Ticket.team_id.is_(None), Ticket.team_id.in_(person.team_ids))
+        return [sa.true()]
+    parts = [Ticket.team_id.is_(None)]
+    if person.team_ids:
+        parts.append(Ticket.team_id.in_(person.team_ids))
+    return parts
 
 
 def can_assign_others(person: Person) -> bool:

@@ -1,7 +1,9 @@
 """The declarative base: naming convention, UTC timestamps, enum columns."""
 
 import enum
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -58,6 +60,20 @@ def enum_column(enum_class: type[enum.Enum], name: str) -> sa.Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+def exists_on(dialect: str) -> Callable[..., bool]:
+    """An Alembic `include_object` hook: leave out what `ddl_if` keeps off this dialect.
+
+    Alembic's autogenerate ignores `ddl_if` (as of 1.x), so without this a
+    PostgreSQL-only index would show as missing on SQLite.
+    """
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        return ddl_if is None or ddl_if.dialect is None or ddl_if.dialect == dialect
+
+    return include
 
 
 class Base(DeclarativeBase):
