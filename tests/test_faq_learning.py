@@ -176,3 +176,68 @@ def test_duplicate_suggestions_rank_the_same_question_first(app, agent, editor, 
         assert search.likely_duplicates("Wo finde ich das Bordbistro?") == []
         person = db.session.get(Person, editor.id)
         assert person is not None
+
+
+def _answer_with_canned(app, agent, make_ticket, canned_id, question, answer, handle,
+                        wrote_again):
+    """A ticket answered with a canned reply five days ago; maybe the customer wrote again."""
+    from datetime import timedelta
+
+    from desk.models import CannedReplyUse, Message, MessageKind, Ticket, utcnow
+    from desk.replies.service import add_reply
+
+    ticket = make_ticket(text=question, handle=handle)
+    sent_at = utcnow() - timedelta(days=5)
+    with app.app_context():
+        person = db.session.get(Person, agent.id)
+        sent = add_reply(person, ticket.id, answer, canned_reply_ids=[canned_id])
+        db.session.execute(sa.update(Message).where(Message.ticket_id == ticket.id)
+                           .values(created_at=sent_at - timedelta(hours=1)))
+        db.session.execute(sa.update(Message).where(Message.id == sent.id)
+                           .values(created_at=sent_at))
+        db.session.execute(sa.update(CannedReplyUse).where(CannedReplyUse.message_id == sent.id)
+                           .values(created_at=sent_at))
+        if wrote_again:
+            stored = db.session.get(Ticket, ticket.id)
+            db.session.add(Message(ticket_id=ticket.id, channel_id=stored.channel_id,
+                                   kind=MessageKind.INBOUND, body_text="Geht immer noch nicht!",
+                                   body_html="<p>Geht immer noch nicht!</p>",
+                                   created_at=sent_at + timedelta(days=1)))
+        db.session.commit()
+
+
+def test_canned_replies_after_which_customers_rarely_write_again_become_candidates(
+        app, runner, agent, editor, make_ticket):
+    from tests.canned_data import make_canned
+
+    works = make_canned(app, agent, title="BahnCard digital", shortcut="bc",
+                        body="Die BahnCard finden Sie in der App unter Meine Tickets.")
+    fails = make_canned(app, agent, title="Sorry", shortcut="sorry", body="Das tut uns leid.")
+    questions = ["Wo ist meine BahnCard, Herr Weber?", "Keine BahnCard in der App",
+                 "BahnCard 25 digital anzeigen?", "Finde die Bahncard nicht",
+                 "Wie zeige ich die BahnCard vor?", "BahnCard im Handy?"]
+    for n, question in enumerate(questions):
+        _answer_with_canned(app, agent, make_ticket, works, question,
+                            "Die BahnCard finden Sie in der App unter Meine Tickets.",
+                            f"@bc{n}", wrote_again=n == 0)
+        _answer_with_canned(app, agent, make_ticket, fails, f"Zug {n} ist ausgefallen",
+                            "Das tut uns leid.", f"@zug{n}", wrote_again=n % 2 == 0)
+
+    result = runner.invoke(args=["desk", "faq-suggest"])
+    assert result.exit_code == 0, result.output
+    assert "canned: 1" in result.output
+    with app.app_context():
+        [candidate] = db.session.scalars(sa.select(FaqCandidate).where(
+            FaqCandidate.source == CandidateSource.CANNED)).all()
+        assert candidate.cluster_size == 5  # five of six customers did not write again
+        assert candidate.answer == "Die BahnCard finden Sie in der App unter Meine Tickets."
+        assert "BahnCard" in candidate.question and len(candidate.ticket_ids) == 6
+    again = runner.invoke(args=["desk", "faq-suggest"])
+    assert "canned: 0" in again.output
+
+    client = app.test_client()
+    login(client, editor.email)
+    page = client.get("/faq/review").get_data(as_text=True)
+    assert "canned reply, settled 5 tickets" in page
+    detail = client.get(f"/faq/review/{candidate.id}").get_data(as_text=True)
+    assert "5 customers did not write again" in detail

@@ -122,6 +122,26 @@ def test_an_inbound_message_proposes_its_ticket(app, agent, make_ticket):
         assert candidate.answer == "Über das Fahrgastrechte-Formular."
 
 
+def test_the_pane_proposes_a_whole_ticket_from_the_customers_message(
+        app, client, agent, make_ticket):
+    ticket = make_ticket(text="Wie bekomme ich mein Geld zurück?")
+    reply(app, agent, ticket.id, "Über das Fahrgastrechte-Formular.")
+    with app.app_context():
+        from desk.models import Message, MessageKind
+
+        inbound = db.session.scalar(sa.select(Message.id).where(
+            Message.ticket_id == ticket.id, Message.kind == MessageKind.INBOUND))
+    login(client, agent.email)
+    pane = client.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert f'action="/faq/propose/{inbound}"' in pane
+    assert "Propose this question for FAQ" in pane
+    client.post(f"/faq/propose/{inbound}", data={f"faq-{inbound}-note": "asked daily"})
+    with app.app_context():
+        candidate = db.session.scalar(sa.select(FaqCandidate))
+        assert (candidate.question, candidate.answer, candidate.note) == (
+            "Wie bekomme ich mein Geld zurück?", "Über das Fahrgastrechte-Formular.", "asked daily")
+
+
 def test_only_editors_review(app, agent, make_ticket, client):
     from desk.faq import service
 

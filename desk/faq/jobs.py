@@ -15,7 +15,7 @@ def count_faq_links(message_id: int) -> None:
 
 def suggest_candidates(days: int = 180, limit: int = 100_000) -> dict[str, int]:
     """Cluster recent answered questions into FAQ candidates; count follow-ups per entry."""
-    from desk.faq.service import suggest_candidates as suggest
+    from desk.faq.learning import suggest_candidates as suggest
 
     return suggest(days=days, limit=limit)
 

@@ -16,7 +16,7 @@ class CandidateCreateSchema(Schema):
 
 class CandidateSchema(Schema):
     id = fields.Integer(required=True)
-    source = fields.String(required=True, metadata={"enum": ["agent", "cluster"]})
+    source = fields.String(required=True, metadata={"enum": ["agent", "cluster", "canned"]})
     status = fields.String(required=True,
                            metadata={"enum": ["pending", "published", "merged", "rejected"]})
     question = fields.String(required=True, metadata={"description": "redacted"})
@@ -39,7 +39,7 @@ class CandidateListSchema(Schema):
 class CandidateQuerySchema(Schema):
     status = fields.String(load_default="pending", validate=validate.OneOf(
         ["pending", "published", "merged", "rejected"]))
-    source = fields.String(validate=validate.OneOf(["agent", "cluster"]))
+    source = fields.String(validate=validate.OneOf(["agent", "cluster", "canned"]))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 

@@ -10,7 +10,7 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -447,12 +447,12 @@ def all_entries(person: Person) -> list[FaqEntry]:
 # -- the public ---------------------------------------------------------------------------
 
 
-def _visible() -> sa.ColumnElement[bool]:
+def visible_now() -> sa.ColumnElement[bool]:
     return sa.and_(FaqEntry.status == EntryStatus.PUBLISHED, FaqEntry.publish_at <= utcnow())
 
 
 def public_entry(slug: str) -> FaqEntry:
-    entry = db.session.scalar(sa.select(FaqEntry).where(FaqEntry.slug == slug, _visible()))
+    entry = db.session.scalar(sa.select(FaqEntry).where(FaqEntry.slug == slug, visible_now()))
     if entry is None:
         raise NotFound(f"no FAQ entry {slug!r}")
     return entry
@@ -461,7 +461,7 @@ def public_entry(slug: str) -> FaqEntry:
 def public_entries(language: str | None = None, category: str | None = None,
                    per_category: int | None = None) -> list[FaqEntry]:
     """Public entries by category and question; `per_category` keeps each one's most viewed."""
-    query = sa.select(FaqEntry).where(_visible())
+    query = sa.select(FaqEntry).where(visible_now())
     if language:
         query = query.where(FaqEntry.language == language)
     if category:
@@ -477,7 +477,7 @@ def public_entries(language: str | None = None, category: str | None = None,
 
 
 def public_categories(language: str | None = None) -> list[tuple[str, int]]:
-    query = sa.select(FaqEntry.category, sa.func.count()).where(_visible())
+    query = sa.select(FaqEntry.category, sa.func.count()).where(visible_now())
     if language:
         query = query.where(FaqEntry.language == language)
     return [tuple(row) for row in db.session.execute(
@@ -562,105 +562,15 @@ def count_links(message_id: int) -> int:
     return counted
 
 
-# -- learning from the inbox --------------------------------------------------------------
-
-
-def answered_pairs(since: datetime, limit: int) -> list["search.Pair"]:
-    """Each recent ticket's first inbound message and its first reply."""
-    from desk.faq import search
-    first_inbound = (
-        sa.select(Message.ticket_id, sa.func.min(Message.id).label("message_id"))
-        .where(Message.kind == MessageKind.INBOUND, Message.created_at >= since)
-        .group_by(Message.ticket_id).subquery())
-    first_reply = (
-        sa.select(Message.ticket_id, sa.func.min(Message.id).label("message_id"))
-        .where(Message.kind == MessageKind.REPLY, Message.created_at >= since)
-        .group_by(Message.ticket_id).subquery())
-    inbound, reply = sa.orm.aliased(Message), sa.orm.aliased(Message)
-    rows = db.session.execute(
-        sa.select(inbound.ticket_id, inbound.id, inbound.body_text, reply.body_text,
-                  inbound.created_at)
-        .join(first_inbound, first_inbound.c.message_id == inbound.id)
-        .join(first_reply, first_reply.c.ticket_id == inbound.ticket_id)
-        .join(reply, reply.id == first_reply.c.message_id)
-        .order_by(inbound.id.desc()).limit(limit)).all()
-    return [search.Pair(*row) for row in rows]
-
-
-def suggest_candidates(days: int = 180, limit: int = 100_000, min_size: int = 3,
-                       max_new: int = 50) -> dict[str, int]:
-    """Propose frequent, consistently answered questions that no entry covers yet.
-
-    Also counts, per public entry, the inbound messages on its topic that still
-    came in after it was published (follow-ups). Safe to run twice: a cluster is
-    proposed once (unique cluster key); a pending one only gets its size updated.
-    """
-    from desk.faq import search
-    since = utcnow() - timedelta(days=days)
-    pairs = answered_pairs(since, limit)
-    clusters = search.cluster_pairs(pairs, min_size=min_size)
-    created = updated = covered = 0
-    names = known_names()
-    for cluster in clusters:
-        existing = db.session.scalar(
-            sa.select(FaqCandidate).where(FaqCandidate.cluster_key == cluster.key))
-        ticket_ids = sorted({pair.ticket_id for pair in cluster.members})[:500]
-        if existing is not None:
-            if existing.status == CandidateStatus.PENDING and existing.cluster_size != cluster.size:
-                existing.cluster_size, existing.ticket_ids = cluster.size, ticket_ids
-                updated += 1
-            continue
-        best = search.representative(cluster)
-        if search.likely_duplicates(best.question, limit=1):
-            covered += 1
-            continue
-        if created >= max_new:
-            continue
-        language = faq_text.guess_language(best.question + " " + best.answer)
-        ticket = db.session.get(Ticket, best.ticket_id)
-        local_names = names + known_names(ticket.contact if ticket else None)[len(names):]
-        db.session.add(FaqCandidate(
-            source=CandidateSource.CLUSTER,
-            question=redact(best.question, local_names).text[:MAX_CANDIDATE_TEXT],
-            answer=redact(best.answer, local_names).text[:MAX_CANDIDATE_TEXT],
-            language=FaqLanguage(language) if language else None,
-            message_id=best.message_id, ticket_id=best.ticket_id, ticket_ids=ticket_ids,
-            cluster_key=cluster.key, cluster_size=cluster.size,
-        ))
-        created += 1
-    followups = _count_followups()
-    commit()
-    return {"pairs": len(pairs), "clusters": len(clusters), "created": created,
-            "updated": updated, "covered": covered, "entries_checked": followups}
-
-
-def _count_followups(limit: int = 50_000) -> int:
-    """Per public entry: similar inbound messages that arrived after it was published."""
-    from desk.faq import search
-    entries = list(db.session.scalars(sa.select(FaqEntry).where(_visible())))
-    if not entries:
-        return 0
-    earliest = min(entry.publish_at for entry in entries)
-    rows = db.session.execute(
-        sa.select(Message.body_text, Message.created_at)
-        .where(Message.kind == MessageKind.INBOUND, Message.created_at >= earliest)
-        .order_by(Message.id.desc()).limit(limit)).all()
-    texts = [row.body_text for row in rows]
-    times = [row.created_at for row in rows]
-    for entry in entries:
-        later = [text for text, at in zip(texts, times, strict=True) if at >= entry.publish_at]
-        count = search.similar_counts([entry.question], later)[0] if later else 0
-        if entry.followup_count != count:
-            # A counter, not an edit: the search index and updated_at stay as they are.
-            db.session.execute(sa.update(FaqEntry).where(FaqEntry.id == entry.id)
-                               .values(followup_count=count)
-                               .execution_options(synchronize_session=False))
-    return len(entries)
-
-
 def frequent_unanswered(person: Person, limit: int = 20) -> list[FaqCandidate]:
-    """The most frequent questions with no entry yet (from the clustering job)."""
-    return candidates(person, CandidateStatus.PENDING, CandidateSource.CLUSTER, limit)
+    """What the learning job proposed (desk.faq.learning): frequent questions with no
+    entry yet and canned replies that work, the most tickets first."""
+    require_editor(person)
+    return list(db.session.scalars(
+        sa.select(FaqCandidate)
+        .where(FaqCandidate.status == CandidateStatus.PENDING,
+               FaqCandidate.source.in_([CandidateSource.CLUSTER, CandidateSource.CANNED]))
+        .order_by(FaqCandidate.cluster_size.desc(), FaqCandidate.id).limit(limit)))
 
 
 def candidate_json(candidate: FaqCandidate) -> dict[str, Any]:

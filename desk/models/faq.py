@@ -19,6 +19,7 @@ class FaqLanguage(enum.StrEnum):
 class CandidateSource(enum.StrEnum):
     AGENT = "agent"  # an agent proposed a reply (or a ticket)
     CLUSTER = "cluster"  # the clustering job found a frequent question
+    CANNED = "canned"  # a canned reply used often, and the customers rarely wrote again
 
 
 class CandidateStatus(enum.StrEnum):
