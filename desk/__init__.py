@@ -87,6 +87,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN00
 
 
 def _register_blueprints(app: Flask) -> None:
+    from desk.admin import people as _admin_people  # noqa: F401 - its routes join admin_bp
     from desk.admin.views import bp as admin_bp
     from desk.api.views import register as register_api
     from desk.auth.views import bp as auth_bp

@@ -102,6 +102,8 @@ def person_for_token(token: str) -> Person | None:
 
 def deactivate(actor: Person | None, person: Person) -> None:
     """End a person's access: no sign-in, no token, and their live connections close."""
+    if actor is not None and actor.id == person.id:
+        raise Invalid("you cannot deactivate yourself", {"person": ["is you"]})
     if not person.is_active_account:
         return
     person.is_active_account = False
@@ -110,10 +112,22 @@ def deactivate(actor: Person | None, person: Person) -> None:
     commit()
 
 
+def reactivate(actor: Person | None, person: Person) -> None:
+    """Give a deactivated person access again (their old API tokens work again too)."""
+    if person.is_active_account:
+        return
+    person.is_active_account = True
+    audit.record("person.reactivated", actor, email=person.email)
+    commit()
+
+
 def set_roles(actor: Person | None, person: Person, roles: list[Role]) -> None:
     """Replace a person's roles; their sockets reconnect into the rooms the new roles give."""
     if not roles:
         raise Invalid("at least one role is needed", {"role": ["at least one role is needed"]})
+    if actor is not None and actor.id == person.id and Role.ADMIN not in roles:
+        raise Invalid("you cannot take away your own admin role",
+                      {"role": ["an admin keeps their own admin role"]})
     if set(roles) == person.roles:
         return
     old = sorted(role.value for role in person.roles)
@@ -122,6 +136,27 @@ def set_roles(actor: Person | None, person: Person, roles: list[Role]) -> None:
                  new=sorted(role.value for role in set(roles)))
     send_after_commit(events.person_changed, person_id=person.id, change="roles")
     commit()
+
+
+def set_teams(actor: Person | None, person: Person, teams: list[str]) -> None:
+    """Replace a person's teams (created when missing); their sockets rejoin the team rooms."""
+    names = sorted({name.strip() for name in teams if name.strip()})
+    for name in names:
+        if len(name) > 80:
+            raise Invalid("a team name has at most 80 characters", {"teams": ["too long"]})
+    if names == sorted(team.name for team in person.teams):
+        return
+    old = sorted(team.name for team in person.teams)
+    person.teams = [team_named(name) for name in names]
+    audit.record("person.teams", actor, email=person.email, old=old, new=names)
+    send_after_commit(events.person_changed, person_id=person.id, change="teams")
+    commit()
+
+
+def all_people() -> list[Person]:
+    """Everyone, active first, by name (an admin's list; small enough to show whole)."""
+    return list(db.session.scalars(
+        sa.select(Person).order_by(Person.is_active_account.desc(), Person.name, Person.id)))
 
 
 def set_language(person: Person, language: str | None) -> None:
