@@ -4,6 +4,7 @@ import secrets
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
 from desk import audit, events
@@ -94,7 +95,11 @@ def create_token(email: str) -> str:
 
 def person_for_token(token: str) -> Person | None:
     """The active person owning this API token, or None."""
-    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    row = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token))
+        # Every API request needs the person's roles and teams: one query, not three.
+        .options(joinedload(ApiToken.person).joinedload(Person.role_rows),
+                 joinedload(ApiToken.person).joinedload(Person.teams)))
     if row is None or not row.person.is_active:
         return None
     return row.person

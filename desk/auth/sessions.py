@@ -1,6 +1,7 @@
 """Loading the signed-in person for browser sessions."""
 
 from flask_login import LoginManager
+from sqlalchemy.orm import joinedload
 
 from desk.extensions import db
 from desk.models import Person
@@ -15,4 +16,6 @@ def install(login: LoginManager) -> None:
     def load_person(person_id: str) -> Person | None:
         if not person_id.isdigit():
             return None
-        return db.session.get(Person, int(person_id))
+        # Every request loads the person with roles and teams: one query, not three.
+        return db.session.get(Person, int(person_id), options=[
+            joinedload(Person.role_rows), joinedload(Person.teams)])
