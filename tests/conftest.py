@@ -317,3 +317,13 @@ def api_as(app: Flask, client: FlaskClient) -> Callable[[Person], ApiClient]:
         return ApiClient(client, token)
 
     return make
+
+
+@pytest.fixture
+def platform() -> Iterator[Any]:
+    """A local HTTP server speaking a remote platform's format (tests/platforms.py)."""
+    from tests.platforms import PlatformServer
+
+    server = PlatformServer().start()
+    yield server
+    server.stop()

@@ -114,6 +114,29 @@ def receive(channel: Channel, external_id: str, raw_payload: str) -> tuple[int, 
     return event_id, True
 
 
+def quarantine_raw(channel: Channel, raw_payload: str, reason: str) -> int:
+    """Keep a payload that cannot be mapped, as a failed event for the intake problems page.
+
+    It is named by its content hash, so the platform's redelivery adds nothing.
+    """
+    external_id = "raw:" + hashlib.sha256(raw_payload.encode("utf-8", "replace")).hexdigest()
+    existing = _event_id(channel.id, external_id)
+    if existing is not None:
+        return existing
+    event = IntakeEvent(channel_id=channel.id, external_id=external_id, payload=raw_payload,
+                        status=IntakeStatus.FAILED, error=reason[:2000])
+    db.session.add(event)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return _event_id(channel.id, external_id) or 0
+    event_id = event.id
+    log.warning("intake payload on %s quarantined: %s", channel.slug, reason)
+    commit()
+    return event_id
+
+
 def _event_id(channel_id: int, external_id: str) -> int | None:
     return db.session.scalar(
         sa.select(IntakeEvent.id).where(
@@ -382,4 +405,10 @@ def channel_for_intake(slug: str) -> Channel:
     channel = active_channel(slug)
     if channel.kind == ChannelKind.FORM:
         raise Forbidden(f"channel '{slug}' takes messages only through the contact form")
+    if channel.kind in POLLED_ONLY:
+        raise Forbidden(f"channel '{slug}' is polled; it takes no pushed messages")
     return channel
+
+
+# Kinds desk fetches itself; nobody may push into them.
+POLLED_ONLY = frozenset({ChannelKind.FEED, ChannelKind.MASTODON, ChannelKind.EMAIL})

@@ -27,6 +27,7 @@ from desk.models.faq import (
 )
 from desk.models.intake import IntakeEvent, IntakeStatus
 from desk.models.jobs import JobFailure
+from desk.models.outbox import OutboxItem, OutboxState
 from desk.models.people import (
     ApiToken,
     Person,
@@ -78,6 +79,8 @@ __all__ = [
     "JobFailure",
     "Message",
     "MessageKind",
+    "OutboxItem",
+    "OutboxState",
     "Person",
     "PersonRole",
     "Presence",
