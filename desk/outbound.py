@@ -204,13 +204,13 @@ def fetch(
     json: Any = None,
     content: bytes | None = None,
     max_bytes: int = MAX_BYTES,
-    timeout: float = TIMEOUT,
+    timeout: float | None = None,
     follow_redirects: bool = True,
 ) -> Response:
     """One guarded HTTP exchange; raises OutboundRefused, or OutboundError for the network."""
     for name, value in (headers or {}).items():
         refuse_header_injection(name, value)
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + (timeout or TIMEOUT)
     history: list[str] = []
     current, current_method = url, method.upper()
     body_args: dict[str, Any] = {"data": data, "json": json, "content": content}

@@ -211,6 +211,7 @@ def process_pending(batch_size: int) -> int:
     while True:
         batch = lease_batch(batch_size)
         if not batch:
+            db.session.rollback()  # end the writer transaction lease_batch began
             return done
         token = batch[0].lease_token
         try:

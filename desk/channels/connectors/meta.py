@@ -181,12 +181,16 @@ def send(channel: Channel, reply: OutboundReply) -> str:
     if not token:
         raise SendRefused("the channel has no page access token (set one under Channels)")
     base = channel.settings.get("url") or GRAPH_URL
+    # The remote id is returned in the same namespace as inbound ids, so an answer to
+    # our reply names a message desk knows.
     if target.startswith(FB_COMMENT):
         url, body = f"{base}/{target.removeprefix(FB_COMMENT)}/comments", {"message": reply.text}
+        namespace = FB_COMMENT
     elif target.startswith(IG_COMMENT):
         url, body = f"{base}/{target.removeprefix(IG_COMMENT)}/replies", {"message": reply.text}
+        namespace = IG_COMMENT
     elif reply.thread_key.startswith(DM_THREAD):
-        url = f"{base}/me/messages"
+        url, namespace = f"{base}/me/messages", FB_MESSAGE
         body = {"recipient": {"id": reply.thread_key.removeprefix(DM_THREAD)},
                 "message": {"text": reply.text}, "messaging_type": "RESPONSE"}
     else:
@@ -196,7 +200,7 @@ def send(channel: Channel, reply: OutboundReply) -> str:
                               follow_redirects=False)
     if response.ok:
         data = response.json()
-        return str(data.get("id") or data.get("message_id"))
+        return namespace + str(data.get("id") or data.get("message_id"))
     if response.status == 429 or response.status >= 500:
         raise SendFailed(f"the Graph API answered HTTP {response.status}")
     try:
@@ -220,7 +224,8 @@ def find_sent(channel: Channel, reply: OutboundReply) -> str | None:
                               allow_private=channel.allow_private)
     if not response.ok:
         raise SendFailed(f"the Graph API answered HTTP {response.status}")
+    namespace = target.split(":", 1)[0] + ":"
     for comment in response.json().get("data") or []:
         if (comment.get("message") or comment.get("text") or "").strip() == reply.text.strip():
-            return str(comment["id"])
+            return namespace + str(comment["id"])
     return None
