@@ -47,6 +47,7 @@ from desk.models import (
 )
 from desk.replies import service as replies
 from desk.replies.drafts import draft_for
+from desk.replies.outbox import outbox_items
 
 bp = Blueprint("inbox", __name__)
 desk_only = roles_required(*DESK_ROLES)
@@ -240,6 +241,7 @@ def _ticket_context(person: Person, ticket: Ticket, forms: dict[str, FlaskForm])
         "ticket": ticket,
         "messages": messages,
         "original_url": _original_url(messages),
+        "outbox": outbox_items(messages),
         "other_tickets": inbox.other_tickets_of_contact(person, ticket),
         "may_assign": can_assign_others(person),
         "latest_message_id": messages[-1].id if messages else 0,

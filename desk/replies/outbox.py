@@ -77,6 +77,15 @@ def queue(message: Message, channel: Channel) -> OutboxItem:
     return item
 
 
+def outbox_items(messages: list[Message]) -> dict[int, OutboxItem]:
+    """The outbox rows of a thread's replies, by message id (one query)."""
+    ids = [m.id for m in messages if m.kind == MessageKind.REPLY]
+    if not ids:
+        return {}
+    rows = db.session.scalars(sa.select(OutboxItem).where(OutboxItem.message_id.in_(ids)))
+    return {row.message_id: row for row in rows}
+
+
 def item_for(message_id: int) -> OutboxItem | None:
     return db.session.scalar(sa.select(OutboxItem).where(OutboxItem.message_id == message_id))
 
