@@ -327,3 +327,23 @@ def platform() -> Iterator[Any]:
     server = PlatformServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def imap_server() -> Iterator[Any]:
+    """Debian's dovecot on a free port with one mailbox (tests/mailservers.py)."""
+    from tests.mailservers import Dovecot
+
+    server = Dovecot()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[Any]:
+    """A local SMTP server that keeps what it receives (tests/mailservers.py)."""
+    from tests.mailservers import SmtpSink
+
+    sink = SmtpSink()
+    yield sink
+    sink.stop()

@@ -20,7 +20,7 @@ from desk.channels.connectors import Batch, connector_for, is_polled
 from desk.commits import commit
 from desk.errors import DeskError, NotFound
 from desk.extensions import db
-from desk.intake.service import schedule_processing, validate_payload
+from desk.intake.service import quarantine_raw, schedule_processing, validate_payload
 from desk.models import Channel, ChannelKind, IntakeEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -33,13 +33,14 @@ class PollReport:
     slug: str
     taken: list[str] = field(default_factory=list)  # external ids stored now
     skipped: int = 0
+    quarantined: int = 0
     error: str | None = None
 
     def summary(self) -> str:
         if self.error:
             return f"{self.slug}: error: {self.error}"
-        return (f"{self.slug}: {len(self.taken)} new, {self.skipped} filtered out or "
-                "seen before")
+        text = f"{self.slug}: {len(self.taken)} new, {self.skipped} filtered out or seen before"
+        return text + (f", {self.quarantined} quarantined" if self.quarantined else "")
 
 
 def due_channels(limit: int = 500) -> list[int]:
@@ -90,12 +91,22 @@ def poll_channel(channel_id: int) -> PollReport:
         db.session.rollback()
         return _record_error(channel_id, report, exc)
     report.skipped = batch.skipped
+    for raw, reason in batch.quarantined:
+        quarantine_raw(channel, raw, reason)
+    report.quarantined = len(batch.quarantined)
     report.taken = store_batch(channel, batch.payloads)
     channel = db.session.get(Channel, channel_id)
-    channel.cursor = batch.cursor
+    channel.cursor = {k: v for k, v in batch.cursor.items() if k != "to_mark_seen"}
     channel.last_polled_at = utcnow()
     channel.last_error = None
     commit()
+    # Only now that it is committed may the source forget it (e-mail: flag \Seen).
+    after_stored = getattr(connector, "after_stored", None)
+    if after_stored is not None:
+        try:
+            after_stored(channel, batch.cursor)
+        except (outbound.OutboundError, DeskError) as exc:
+            return _record_error(channel_id, report, exc)
     return report
 
 

@@ -144,6 +144,7 @@ def outbound_reply(item: OutboxItem) -> OutboundReply:
         thread_key=ticket.thread_key,
         contact_handle=ticket.contact.handle,
         original_url=newest_inbound.url if newest_inbound else None,
+        subject=ticket.subject,
     )
 
 

@@ -43,6 +43,7 @@ class Batch:
     payloads: list[dict[str, Any]] = field(default_factory=list)
     cursor: dict[str, Any] = field(default_factory=dict)
     skipped: int = 0  # items seen but filtered out (keywords) or known
+    quarantined: list[tuple[str, str]] = field(default_factory=list)  # (raw, reason)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class OutboundReply:
     thread_key: str
     contact_handle: str
     original_url: str | None
+    subject: str = ""
 
 
 class Unreadable(DeskError):
@@ -74,9 +76,10 @@ class SendFailed(Exception):
 
 def connector_for(kind: ChannelKind | str) -> ModuleType | None:
     """The connector module of a kind, or None for desk's own webhook and form."""
-    from desk.channels.connectors import feed, mastodon, meta, x
+    from desk.channels.connectors import email, feed, mastodon, meta, x
 
     return {
+        ChannelKind.EMAIL: email,
         ChannelKind.FEED: feed,
         ChannelKind.META: meta,
         ChannelKind.MASTODON: mastodon,
@@ -88,8 +91,11 @@ def can_reply(channel: Channel) -> bool:
     """Whether desk sends replies on this channel itself; without the platform's access
     token a channel is read-only, and replies are posted by hand."""
     connector = connector_for(channel.kind)
-    return bool(connector and connector.describe().replies
-                and credentials(channel).get("token"))
+    if not (connector and connector.describe().replies):
+        return False
+    if hasattr(connector, "can_send"):
+        return connector.can_send(channel)
+    return bool(credentials(channel).get("token"))
 
 
 def is_polled(kind: ChannelKind | str) -> bool:
