@@ -12,8 +12,8 @@ import shutil
 import socket
 import socketserver
 import subprocess
-import threading
 import tempfile
+import threading
 import time
 from pathlib import Path
 
