@@ -10,13 +10,15 @@ import hashlib
 import hmac
 import json
 import logging
+import random
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from desk import audit, events
 from desk.commits import commit, savepoint, send_after_commit
@@ -208,6 +210,7 @@ def lease_batch(limit: int) -> list[IntakeEvent]:
 def process_pending(batch_size: int) -> int:
     """Process leased batches until none is waiting; returns how many events were done."""
     done = 0
+    deadlocks = 0
     while True:
         batch = lease_batch(batch_size)
         if not batch:
@@ -215,9 +218,20 @@ def process_pending(batch_size: int) -> int:
             return done
         token = batch[0].lease_token
         try:
-            for event in batch:
+            for event in in_lock_order(batch):
                 process_event(event)
             commit()
+        except OperationalError as exc:
+            db.session.rollback()
+            release_lease(token)
+            if not is_deadlock(exc) or deadlocks >= MAX_DEADLOCK_RETRIES:
+                raise
+            # Two workers met on the same contacts or tickets; PostgreSQL chose us to give
+            # way. Lease again after a moment (the other run has committed by then).
+            deadlocks += 1
+            log.info("intake batch deadlocked with another run; leasing again")
+            time.sleep(random.uniform(0.05, 0.3))  # noqa: S311 - jitter, not security
+            continue
         except Exception:
             # An unexpected failure (the database went away, a bug): hand the batch back
             # at once so the job's retry finds it, instead of waiting for the lease to end.
@@ -225,6 +239,26 @@ def process_pending(batch_size: int) -> int:
             release_lease(token)
             raise
         done += len(batch)
+
+
+MAX_DEADLOCK_RETRIES = 5
+
+
+def is_deadlock(exc: OperationalError) -> bool:
+    """PostgreSQL's deadlock (40P01) or serialization failure (40001): retry, not a bug."""
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
+
+
+def in_lock_order(batch: list[IntakeEvent]) -> list[IntakeEvent]:
+    """The batch ordered by channel and author, so concurrent runs lock contact and ticket
+    rows in the same order (fewer deadlocks); one author's events keep their order."""
+    def author(event: IntakeEvent) -> tuple[int, str]:
+        try:
+            return event.channel_id, str(json.loads(event.payload)["author"]["handle"])
+        except (ValueError, KeyError, TypeError):
+            return event.channel_id, ""
+
+    return sorted(batch, key=author)
 
 
 def release_lease(token: str | None) -> None:
