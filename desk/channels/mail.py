@@ -213,3 +213,29 @@ def _now():  # noqa: ANN202
     from desk.models import utcnow
 
     return utcnow()
+
+
+MAX_ATTACHMENT = 5 * 1024 * 1024
+
+
+def attachment_parts(raw: bytes) -> list[tuple[str, str, bytes]]:
+    """(filename, declared type, bytes) of each attachment up to 5 MiB; others skipped."""
+    try:
+        message = email.message_from_bytes(raw.replace(b"\0", b""), policy=_POLICY)
+    except Exception:  # noqa: BLE001 - read_mail() accepted it; be as lenient here
+        return []
+    parts = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        filename = part.get_filename()
+        disposition = (part.get_content_disposition() or "").lower()
+        kind = part.get_content_type()
+        if not (filename or disposition == "attachment") and kind.startswith("text/"):
+            continue
+        if kind.startswith(("multipart/", "message/delivery-status")):
+            continue
+        content = part.get_payload(decode=True) or b""
+        if len(content) <= MAX_ATTACHMENT:
+            parts.append(((filename or "unnamed")[:200], kind[:100], content))
+    return parts

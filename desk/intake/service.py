@@ -335,6 +335,11 @@ def open_or_join_ticket(event: IntakeEvent, data: dict[str, Any]) -> Message | N
             ticket.status = Status.OPEN  # the customer wrote again: it needs us
             ticket.resolved_at = None
     db.session.flush()
+    store_attachments(message, event, data)
+    if is_new:
+        from desk.contacts.service import link_cross_posts
+
+        link_cross_posts(ticket, contact, f"{ticket.subject} {body_text}")
     audit.record("message.inbound", None, ticket.id, message_id=message.id,
                  intake_event_id=event.id)
     facts = {"ticket_id": ticket.id, "team_id": ticket.team_id}
@@ -347,6 +352,30 @@ def open_or_join_ticket(event: IntakeEvent, data: dict[str, Any]) -> Message | N
     send_after_commit(events.message_created, **facts, message_id=message.id,
                       kind=MessageKind.INBOUND.value, version=ticket.version)
     return message
+
+
+def store_attachments(message: Message, event: IntakeEvent, data: dict[str, Any]) -> None:
+    """Keep an e-mail's attachments (bytes) and a post's media (links) with the message."""
+    from desk.models import Attachment
+
+    for url in data.get("media") or []:
+        if safe_url(url):
+            name = url.rsplit("/", 1)[-1].split("?", 1)[0][:200] or "media"
+            db.session.add(Attachment(message_id=message.id, filename=name,
+                                      content_type="application/octet-stream", url=url))
+    raw = json.loads(event.payload).get("raw_mime_b64")
+    if raw:
+        import base64
+
+        from desk.channels.mail import attachment_parts
+        from desk.contacts.service import image_type
+
+        for filename, declared, content in attachment_parts(base64.b64decode(raw)):
+            # The type is what the bytes are, never only what the sender declared.
+            kind = image_type(content) or ("application/octet-stream"
+                                           if declared.startswith("image/") else declared)
+            db.session.add(Attachment(message_id=message.id, filename=filename,
+                                      content_type=kind, size=len(content), data=content))
 
 
 def _message_exists(channel_id: int, external_id: str) -> bool:
@@ -370,6 +399,9 @@ def _find_or_create_contact(channel: Channel, data: dict[str, Any]) -> Contact:
                           language=data.get("language") or channel.language)
         db.session.add(contact)
         db.session.flush()
+        from desk.contacts.service import note_verified_email
+
+        note_verified_email(contact, channel)
         return contact
     # The newest post knows the current display name and follower count best.
     contact.name = name or contact.name

@@ -1,4 +1,5 @@
-"""channels: connector settings, write-only credentials, poll state; the reply outbox
+"""channels: connector settings, write-only credentials, poll state; the reply outbox;
+contacts unified across channels, related tickets, attachments
 
 Revision ID: 0007
 Revises: 0004
@@ -64,8 +65,60 @@ def upgrade():
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_state', ['state', 'next_attempt_at'], unique=False)
 
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('email', sa.String(length=320), nullable=True))
+        batch_op.add_column(sa.Column('unified_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_contacts_unified_id_contacts'), 'contacts',
+                                    ['unified_id'], ['id'], ondelete='SET NULL')
+        batch_op.create_index('ix_contacts_email', ['email'], unique=False)
+        batch_op.create_index('ix_contacts_unified_id', ['unified_id'], unique=False)
+
+    op.create_table('ticket_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('related_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=40), nullable=False),
+    sa.Column('created_at', desk.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('ticket_id < related_id', name=op.f('ck_ticket_links_ordered')),
+    sa.ForeignKeyConstraint(['related_id'], ['tickets.id'], name=op.f('fk_ticket_links_related_id_tickets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_links_ticket_id_tickets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_links')),
+    sa.UniqueConstraint('ticket_id', 'related_id', name=op.f('uq_ticket_links_ticket_id_related_id'))
+    )
+    with op.batch_alter_table('ticket_links', schema=None) as batch_op:
+        batch_op.create_index('ix_ticket_links_related_id', ['related_id'], unique=False)
+
+    op.create_table('attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=True),
+    sa.Column('url', sa.String(length=2000), nullable=True),
+    sa.Column('created_at', desk.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], name=op.f('fk_attachments_message_id_messages'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachments'))
+    )
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.create_index('ix_attachments_message_id', ['message_id'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.drop_index('ix_attachments_message_id')
+    op.drop_table('attachments')
+    with op.batch_alter_table('ticket_links', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_links_related_id')
+    op.drop_table('ticket_links')
+    with op.batch_alter_table('contacts', schema=None) as batch_op:
+        batch_op.drop_index('ix_contacts_unified_id')
+        batch_op.drop_index('ix_contacts_email')
+        batch_op.drop_constraint(batch_op.f('fk_contacts_unified_id_contacts'),
+                                 type_='foreignkey')
+        batch_op.drop_column('unified_id')
+        batch_op.drop_column('email')
+
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_state')
     op.drop_table('outbox')

@@ -105,10 +105,10 @@ def notification_payload(notification: dict[str, Any]) -> dict[str, Any] | None:
         return None
     content = status.get("content") or ""
     media = [m.get("url") for m in status.get("media_attachments") or [] if m.get("url")]
-    if media:
-        content += "".join(f'<p><a href="{url}">{url}</a></p>' for url in media)
     if not content.strip():
-        return None
+        if not media:
+            return None
+        content = " ".join(media)
     payload: dict[str, Any] = {
         "external_id": str(status["id"]),
         "html": content,
@@ -124,6 +124,8 @@ def notification_payload(notification: dict[str, Any]) -> dict[str, Any] | None:
         payload["thread_id"] = DIRECT_THREAD + (account.get("acct") or "unknown")
     if status.get("language"):
         payload["language"] = status["language"][:8]
+    if media:
+        payload["media"] = media[:20]
     return payload
 
 

@@ -157,7 +157,9 @@ def _message(event: dict[str, Any], page_id: str) -> dict[str, Any] | None:
 def _with_media(payload: dict[str, Any], urls: list[Any]) -> dict[str, Any] | None:
     links = [url for url in urls if isinstance(url, str) and url.startswith("https://")]
     if links:
-        payload["text"] = (payload["text"] + "\n" + "\n".join(links)).strip()
+        payload["media"] = links[:20]
+        if not payload["text"].strip():
+            payload["text"] = "\n".join(links)  # a picture without words
     if not payload["text"].strip():
         return None
     return {key: value for key, value in payload.items() if value is not None}
