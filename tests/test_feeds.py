@@ -195,3 +195,13 @@ def test_replies_on_a_feed_are_for_posting_by_hand(app, ctx, platform, make_pers
     assert reply.delivery == Delivery.MANUAL
     item = db.session.scalar(sa.select(OutboxItem))
     assert item.state == OutboxState.MANUAL
+
+
+def test_external_entities_in_a_feed_are_not_resolved(app, ctx, platform):
+    evil = ('<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+            '<rss version="2.0"><channel><title>x</title><item><guid>e1</guid>'
+            "<title>Bahn</title><description>&xxe;</description></item></channel></rss>")
+    platform.route("GET", "/feed", Reply(200, evil))
+    poll_channel(feed_channel(platform).id)
+    bodies = " ".join(db.session.scalars(sa.select(Message.body_text)))
+    assert "root:" not in bodies

@@ -148,3 +148,37 @@ def test_not_found_in_the_thread_means_sending_again_is_safe(app, ctx, platform,
     outbox.sweep()
     db.session.expire_all()
     assert db.session.scalar(sa.select(OutboxItem.state)) == OutboxState.SENT
+
+
+def test_delivery_status_reaches_the_desk_live(app, platform, make_person):
+    """Queued, then failed with the reason, then sent after "Send again": each live."""
+    from desk.extensions import socketio
+    from desk.replies import outbox
+    from tests.conftest import login
+
+    platform.route("GET", "/api/v1/notifications", Reply(200, [mention(1, 101, "Hilfe")]))
+    platform.route("POST", "/api/v1/statuses", Reply(422, {"error": "Text too long"}))
+    with app.app_context():
+        poll_channel(mastodon_channel(platform).id)
+        ticket_id = db.session.scalar(sa.select(Ticket.id))
+    person = make_person(roles=(Role.AGENT,))
+    client = app.test_client()
+    login(client, person.email)
+    socket = socketio.test_client(app, flask_test_client=client)
+    socket.get_received()
+    with app.app_context():
+        reply = add_reply(person, ticket_id, "Antwort")
+        reply_id = reply.id
+    updates = [e["args"][0] for e in socket.get_received() if e["name"] == "delivery.updated"]
+    assert updates[-1] == {"ticket_id": ticket_id, "message_id": reply_id,
+                           "delivery": "failed"}
+    page = client.get(f"/tickets/{ticket_id}").get_data(as_text=True)
+    assert "Text too long" in page and "Send again" in page
+    platform.route("POST", "/api/v1/statuses", Reply(200, {"id": "904"}))
+    client.post(f"/tickets/{ticket_id}/messages/{reply_id}/retry")
+    updates = [e["args"][0]["delivery"] for e in socket.get_received()
+               if e["name"] == "delivery.updated"]
+    assert updates == ["queued", "sent"]
+    with app.app_context():
+        assert outbox.item_for(reply_id).state == OutboxState.SENT
+    socket.disconnect()
