@@ -210,3 +210,22 @@ def test_mailbox_urls_are_checked_when_saved(app, ctx):
         except Invalid:
             continue
         raise AssertionError(f"{url} accepted")
+
+
+def test_a_quarantined_mail_keeps_its_exact_bytes(app, ctx, imap_server):
+    import base64
+    import json
+
+    raw = b"Subject: =?utf-8?q?kein_Absender?=\r\n\r\n\xe4\xf6\xfc\r\n"
+    imap_server.deliver(raw)
+    poll_channel(mail_channel(imap_server).id)
+    event = db.session.scalar(sa.select(IntakeEvent))
+    kept = json.loads(event.payload)
+    assert base64.b64decode(kept["raw_mime_b64"]).replace(b"\r\n", b"\n") \
+        == raw.replace(b"\r\n", b"\n")
+    from desk.intake.service import retry_event
+
+    retry_event(event.id)  # still no sender: back among the problems, not a crash
+    db.session.expire_all()
+    event = db.session.get(IntakeEvent, event.id)
+    assert event.status == IntakeStatus.FAILED and "From" in event.error

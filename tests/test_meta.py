@@ -237,3 +237,27 @@ def test_without_a_page_token_replies_are_manual(app, ctx, client, make_person):
     assert reply.delivery == Delivery.MANUAL
     assert db.session.scalar(sa.select(Message.kind).where(Message.id == reply.id)) \
         == MessageKind.REPLY
+
+
+def test_a_quarantined_delivery_is_mapped_again_on_retry(app, client, make_person):
+    """The intake problems page retries a raw delivery through the connector's mapping."""
+    from desk.intake.service import quarantine_raw
+    from tests.conftest import login
+
+    with app.app_context():
+        channel = meta_channel()
+        signed_post(client, {"object": "page", "entry": "not a list"})
+        # As an earlier version (with a mapping bug) would have kept a good delivery:
+        good = quarantine_raw(channel, json.dumps(dm("m7", "Wo ist mein Geld?")), "old bug")
+        bad = db.session.scalar(sa.select(IntakeEvent.id).where(IntakeEvent.id != good))
+    make_person("admin@example.com", "Ada", roles=(Role.ADMIN,))
+    login(client, "admin@example.com")
+    page = client.get("/admin/intake").get_data(as_text=True)
+    assert "cannot map" in page and "old bug" in page
+    client.post(f"/admin/intake/{good}/retry")
+    client.post(f"/admin/intake/{bad}/retry")
+    with app.app_context():
+        assert db.session.scalar(sa.select(Message.external_id)) == "fb-message:m7"
+        assert db.session.get(IntakeEvent, good).status == IntakeStatus.PROCESSED
+        still = db.session.get(IntakeEvent, bad)
+        assert still.status == IntakeStatus.FAILED and "cannot map" in still.error

@@ -153,6 +153,15 @@ def store_batch(channel: Channel, payloads: list[dict[str, Any]]) -> list[str]:
     return [payload["external_id"] for payload in fresh]
 
 
+def add_unseen(channel_id: int, payloads: list[dict[str, Any]]) -> int:
+    """Add the payloads not stored yet as intake events, in the caller's transaction."""
+    fresh = _unseen(channel_id, payloads)
+    if fresh:
+        with db.session.begin_nested():
+            _add_events(channel_id, fresh)
+    return len(fresh)
+
+
 def _unseen(channel_id: int, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
     by_id: dict[str, dict[str, Any]] = {}
     for payload in payloads:

@@ -11,7 +11,7 @@ from desk.channels import polling
 from desk.channels.connectors import Unreadable, connector_for
 from desk.errors import Forbidden, Invalid
 from desk.intake.service import quarantine_raw, validate_payload
-from desk.models import Channel, ChannelKind
+from desk.models import Channel, ChannelKind, IntakeEvent
 
 PLATFORM_KINDS = frozenset({ChannelKind.META, ChannelKind.X})
 
@@ -42,3 +42,32 @@ def take(channel: Channel, body: bytes, headers: Any) -> dict[str, Any]:
     stored = polling.store_batch(channel, good)
     return {"stored": stored, "quarantined": quarantined}
 
+
+
+def remap_quarantined(event: IntakeEvent) -> int:
+    """Map a stored raw delivery or mail again (an admin retried it after a fix).
+
+    Adds the mapped items as new intake events in the current transaction (the
+    running intake run picks them up); raises Unreadable/Unparseable/Invalid when
+    it still cannot be read. Returns how many items were added.
+    """
+    import base64
+    import json
+
+    from desk.channels.mail import read_mail
+    from desk.channels.polling import add_unseen
+    from desk.extensions import db
+
+    channel = db.session.get(Channel, event.channel_id)
+    if channel.kind == ChannelKind.EMAIL:
+        raw = base64.b64decode(json.loads(event.payload)["raw_mime_b64"])
+        mail = read_mail(raw)
+        payloads = [] if mail.ignored else [{**mail.payload, "raw_mime_b64":
+                                             base64.b64encode(raw).decode()}]
+    elif channel.kind in PLATFORM_KINDS:
+        payloads = connector_for(channel.kind).map_delivery(event.payload.encode())
+    else:
+        raise Invalid("only platform deliveries and mails are mapped again", {})
+    for payload in payloads:
+        validate_payload(payload)
+    return add_unseen(channel.id, payloads)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from desk import audit, events
 from desk.commits import commit, savepoint, send_after_commit
-from desk.errors import Forbidden, Invalid, NotFound, Unauthorized
+from desk.errors import DeskError, Forbidden, Invalid, NotFound, Unauthorized
 from desk.extensions import db
 from desk.intake.schemas import IntakePayloadSchema
 from desk.models import (
@@ -273,6 +273,9 @@ def release_lease(token: str | None) -> None:
 
 
 def process_event(event: IntakeEvent, attempts: int = 2) -> None:
+    if event.external_id.startswith("raw:"):
+        _remap(event)
+        return
     for attempt in range(1, attempts + 1):
         try:
             with savepoint():
@@ -292,6 +295,22 @@ def process_event(event: IntakeEvent, attempts: int = 2) -> None:
     event.processed_at = utcnow()
     event.lease_token = None
     event.error = None if outcome else "duplicate: the message was stored before"
+
+
+def _remap(event: IntakeEvent) -> None:
+    """A retried raw delivery or mail: map it again into intake events of its own."""
+    from desk.channels.webhooks import remap_quarantined
+
+    try:
+        with savepoint():
+            added = remap_quarantined(event)
+    except (DeskError, ValueError, KeyError, TypeError) as exc:
+        _quarantine(event, exc)
+        return
+    event.status = IntakeStatus.PROCESSED
+    event.processed_at = utcnow()
+    event.lease_token = None
+    event.error = f"mapped again into {added} new event(s)"
 
 
 def _quarantine(event: IntakeEvent, exc: Exception) -> None:

@@ -15,6 +15,7 @@ answer to it joins the ticket.
 
 import base64
 import imaplib
+import json
 import smtplib
 import socket
 from typing import Any
@@ -186,7 +187,10 @@ def _take(raw: bytes, batch: Batch) -> None:
     try:
         mail = read_mail(raw)
     except Unparseable as exc:
-        batch.quarantined.append((raw.decode("utf-8", "replace"), str(exc)))
+        # The bytes stay exact (base64) for a retry; the preview is for the admin reading it.
+        kept = json.dumps({"raw_mime_b64": raw_b64,
+                           "preview": raw[:4000].decode("utf-8", "replace")})
+        batch.quarantined.append((kept, str(exc)))
         return
     if mail.ignored:
         batch.skipped += 1  # auto-replies and bounces never open tickets or get answers

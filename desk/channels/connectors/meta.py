@@ -70,6 +70,11 @@ def verify(channel: Channel, body: bytes, headers: Any) -> None:
 def webhook(channel: Channel, body: bytes, headers: Any) -> list[dict[str, Any]]:
     """Verify, then map every comment and message of the delivery to intake payloads."""
     verify(channel, body, headers)
+    return map_delivery(body)
+
+
+def map_delivery(body: bytes) -> list[dict[str, Any]]:
+    """An authentic delivery's items as intake payloads (also for a quarantined retry)."""
     import json
 
     try:
