@@ -163,11 +163,14 @@ def test_a_changed_uidvalidity_starts_over_without_doubles(app, ctx, imap_server
     assert db.session.get(type(channel), channel.id).cursor["uid"] == 1
 
 
-def test_a_wrong_password_shows_on_the_channel(app, ctx, imap_server):
+def test_a_wrong_password_shows_on_the_channel_but_never_the_password(app, ctx, imap_server,
+                                                                     caplog):
     channel = create_channel("mail", ChannelKind.EMAIL, allow_private=True, secrets_given={
-        "imap_url": imap_server.url.replace("imap-pass", "wrong")})
+        "imap_url": imap_server.url.replace("imap-pass", "Wr0ngSecret")})
     report = poll_channel(channel.id)
     assert "login" in report.error
+    assert "Wr0ngSecret" not in report.error and "Wr0ngSecret" not in caplog.text
+    assert channel.settings["imap"].startswith("imap://care@example.com@127.0.0.1")
 
 
 def test_replies_go_out_over_smtp_with_threading_headers(app, ctx, imap_server, smtp_sink,
