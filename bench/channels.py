@@ -176,7 +176,8 @@ def realistic_mail(n: int, text: str) -> bytes:
     if shape == 0:
         message.set_content(text)
     elif shape == 1:
-        message.set_content(text, charset="iso-8859-1", cte="quoted-printable")
+        latin = text.encode("iso-8859-1", "replace").decode("iso-8859-1")
+        message.set_content(latin, charset="iso-8859-1", cte="quoted-printable")
     elif shape == 2:
         message.set_content(text)
         message.add_alternative(f"<html><body><p>{escape(text)}</p></body></html>",
