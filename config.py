@@ -59,6 +59,9 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Nothing lost: with the limiter's Redis down, intake still accepts (in-memory limits).
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     DESK_LOGIN_LIMIT = os.environ.get("DESK_LOGIN_LIMIT", "10 per minute")
     DESK_CONTACT_LIMIT = os.environ.get("DESK_CONTACT_LIMIT", "5 per minute")
     DESK_INTAKE_LIMIT = os.environ.get("DESK_INTAKE_LIMIT", "6000 per minute")

@@ -2,7 +2,7 @@
 into tickets by one RQ worker.
 
     .venv/bin/python -m bench.intake [--db sqlite|postgresql|both] [--n 2000]
-        [--concurrency 16]
+        [--concurrency 16] [--workers 1,2]
 
 For each database: migrate an empty database, create one signed webhook channel,
 empty Redis db 12, then start the production processes as subprocesses:
@@ -352,15 +352,18 @@ def final_states(url: str) -> str:
 # -- one database ---------------------------------------------------------------------------
 
 
-def run_database(kind: str, n: int, concurrency: int) -> Outcome:
-    progress(f"{kind}: fresh database, migrations, channel")
+def run_database(kind: str, n: int, concurrency: int, workers: int = 1) -> Outcome:
+    """One database with `workers` RQ worker processes (they share the intake queue and
+    lease disjoint batches)."""
+    progress(f"{kind}: fresh database, migrations, channel; {workers} worker(s)")
     url = prepare_database(kind)
     redis = Redis.from_url(REDIS_URL)
     redis.flushdb()
     port = free_port()
     logs = Path(f"/tmp/desk-bench-intake-{kind}")  # noqa: S108 - bench logs
     logs.mkdir(exist_ok=True)
-    web = worker = None
+    web = None
+    pool: list[subprocess.Popen[bytes]] = []
     phases: list[Phase] = []
     notes: list[str] = []
     command, command_name = worker_command()
@@ -378,8 +381,8 @@ def run_database(kind: str, n: int, concurrency: int) -> Outcome:
 
         waiting = n + WARMUP_POSTS
         progress(f"{kind}: (b) drain: {command_name} starts with {waiting} events waiting")
-        worker = start_worker(url, command, logs / "worker.log")
-        startup = wait_for_worker(redis, worker)
+        pool = [start_worker(url, command, logs / f"worker-{i}.log") for i in range(workers)]
+        startup = max(wait_for_worker(redis, worker) for worker in pool)
         waited, reached, stalled = wait_for_tickets(count_tickets, waiting)
         drain = Phase("drain", reached, waited, stalled=stalled,
                       note=f"timed from the worker's registration ({startup:.1f} s start-up)"
@@ -409,17 +412,20 @@ def run_database(kind: str, n: int, concurrency: int) -> Outcome:
 
         web_pids = [web.pid, *children(web.pid)]
         web_peak = max((peak_rss_kib(pid) or 0) for pid in web_pids) or None
-        worker_peak = max((peak_rss_kib(pid) or 0)
+        worker_peak = max((peak_rss_kib(pid) or 0) for worker in pool
                           for pid in [worker.pid, *children(worker.pid)]) or None
     finally:
-        stop(worker)
+        for worker in pool:
+            stop(worker)
         stop(web)
     notes.append(f"{kind}: {final_states(url)}")
-    locked = (logs / "worker.log").read_text(errors="replace").count("database is locked")
+    locked = sum(log.read_text(errors="replace").count("database is locked")
+                 for log in logs.glob("worker-*.log"))
     if locked:
         notes.append(f"{kind}: the worker log shows {locked} 'database is locked' errors")
     notes.append(f"{kind}: server logs in {logs}")
-    return Outcome(kind, phases, web_peak, worker_peak, command_name, notes)
+    label = kind if workers == 1 else f"{kind} ×{workers} workers"
+    return Outcome(label, phases, web_peak, worker_peak, command_name, notes)
 
 
 # -- output ---------------------------------------------------------------------------------
@@ -454,18 +460,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--n", type=int, default=2000, help="complaints per phase")
     parser.add_argument("--concurrency", type=int, default=16, help="client connections")
+    parser.add_argument("--workers", default="1",
+                        help="comma-separated RQ worker counts to run, e.g. 1,2")
     args = parser.parse_args(argv)
+    worker_counts = [int(part) for part in args.workers.split(",") if part.strip()]
 
     load_at_start = load_average()
     revision = git_revision()
-    outcomes = [run_database(kind, args.n, args.concurrency)
-                for kind in database_names(args.db)]
+    outcomes = [run_database(kind, args.n, args.concurrency, workers)
+                for kind in database_names(args.db) for workers in worker_counts]
     from bench.common import PG_URL
 
     print(machine_summary(PG_URL if "postgresql" in database_names(args.db) else None,
                           revision))
     print(f"\nintake, {args.n} complaints per phase, {args.concurrency} client connections, "
-          f"gunicorn -k gevent -w 1, one RQ worker\n")
+          f"gunicorn -k gevent -w 1, RQ workers: {args.workers}\n")
     print(outcome_table(outcomes))
     print()
     print(memory_table(outcomes))

@@ -92,6 +92,8 @@ def _register_blueprints(app: Flask) -> None:
     from desk.api.views import register as register_api
     from desk.auth.views import bp as auth_bp
     from desk.canned.views import bp as canned_bp
+    from desk.channels.views import bp as channels_bp
+    from desk.contacts.views import bp as contacts_bp
     from desk.faq.views import bp as faq_bp
     from desk.inbox.views import bp as inbox_bp
     from desk.intake.views import bp as intake_bp
@@ -106,4 +108,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(live_bp)
     app.register_blueprint(replies_bp)
     app.register_blueprint(canned_bp)
+    app.register_blueprint(channels_bp)
+    app.register_blueprint(contacts_bp)
     register_api(app)

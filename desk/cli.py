@@ -104,22 +104,59 @@ def create_token(email: str) -> None:
 @click.argument("slug")
 @click.option("--kind", type=KINDS, required=True, help="Where the messages come from.")
 @click.option("--name", help="Display name (default: from the slug).")
-@click.option("--secret", help="Signing secret; generated for webhook channels when not given.")
+@click.option("--secret", help="Signing secret: generated for webhook channels when not given; "
+                               "Meta's app secret; X's consumer secret.")
 @click.option("--team", help="Default team (created when missing).")
 @click.option("--owner", "owner_email", help="E-mail of the channel's fixed contact person.")
 @click.option("--language", help="Language of the channel's messages, e.g. de or en.")
+@click.option("--url", help="Feed URL (feed), server base URL (mastodon), API base URL "
+                            "(meta, x; default: the platform's).")
+@click.option("--keyword", "keywords", multiple=True,
+              help="Feed filter; repeatable; -WORD or !WORD excludes.")
+@click.option("--token", help="Access token (mastodon; meta page token; x user token).")
+@click.option("--verify-token", help="Meta's webhook verify token.")
+@click.option("--imap-url", help="imap://USER:PASS@HOST:PORT/INBOX (email).")
+@click.option("--smtp-url", help="smtp://HOST:PORT (email).")
+@click.option("--allow-private", is_flag=True,
+              help="Let the channel reach loopback and private addresses (off by default).")
 def create_channel(slug: str, kind: str, name: str | None, secret: str | None,
-                   team: str | None, owner_email: str | None, language: str | None) -> None:
+                   team: str | None, owner_email: str | None, language: str | None,
+                   url: str | None, keywords: tuple[str, ...], token: str | None,
+                   verify_token: str | None, imap_url: str | None, smtp_url: str | None,
+                   allow_private: bool) -> None:
     """Create a channel; a generated signing secret is printed once."""
     from desk.channels.service import create_channel as new_channel
 
+    settings = {key: value for key, value in (("url", url), ("keywords", list(keywords)),
+                                              ("smtp_url", smtp_url)) if value}
+    secrets_given = {key: value for key, value in (("token", token),
+                                                   ("verify_token", verify_token),
+                                                   ("imap_url", imap_url)) if value}
     with refusals_as_usage_errors():
         channel = new_channel(slug, ChannelKind(kind), name=name, secret=secret, team=team,
-                              owner_email=owner_email, language=language)
+                              owner_email=owner_email, language=language, settings=settings,
+                              secrets_given=secrets_given, allow_private=allow_private)
     click.echo(f"Created channel {channel.slug} ({channel.kind.value}).")
     if secret is None and channel.secret:
         click.echo("Signing secret (shown only now; intake must sign with it):")
         click.echo(channel.secret)
+
+
+@desk_cli.command("poll")
+@click.argument("slug")
+def poll(slug: str) -> None:
+    """Poll one channel (feed, Mastodon, mailbox) now and print what it took in."""
+    from desk.channels.polling import poll_channel
+    from desk.channels.service import get_channel
+
+    with refusals_as_usage_errors():
+        channel = get_channel(slug)
+        report = poll_channel(channel.id)
+    for external_id in report.taken:
+        click.echo(f"took in {external_id}")
+    if report.error:
+        raise click.ClickException(report.summary())
+    click.echo(report.summary())
 
 
 @desk_cli.command("import")

@@ -39,6 +39,12 @@ class Periodic:
 PERIODIC: list[Periodic] = [
     # FAQ: cluster recent good answers into suggestions for the editors (desk.faq).
     Periodic("desk.faq.jobs.suggest_candidates", every=timedelta(hours=6)),
+    # Channels: queue a poll for each feed, Mastodon account or mailbox that is due.
+    Periodic("desk.channels.jobs.poll_due_channels", every=timedelta(minutes=1)),
+    # Replies: send outbox items whose retry is due; reconcile sends of unknown outcome.
+    Periodic("desk.replies.jobs.sweep_outbox", every=timedelta(minutes=1)),
+    # Intake: re-queue events stuck in received/processing past their lease.
+    Periodic("desk.intake.jobs.reconcile_intake", every=timedelta(minutes=2), queue="intake"),
 ]
 
 

@@ -317,3 +317,33 @@ def api_as(app: Flask, client: FlaskClient) -> Callable[[Person], ApiClient]:
         return ApiClient(client, token)
 
     return make
+
+
+@pytest.fixture
+def platform() -> Iterator[Any]:
+    """A local HTTP server speaking a remote platform's format (tests/platforms.py)."""
+    from tests.platforms import PlatformServer
+
+    server = PlatformServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def imap_server() -> Iterator[Any]:
+    """Debian's dovecot on a free port with one mailbox (tests/mailservers.py)."""
+    from tests.mailservers import Dovecot
+
+    server = Dovecot()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[Any]:
+    """A local SMTP server that keeps what it receives (tests/mailservers.py)."""
+    from tests.mailservers import SmtpSink
+
+    sink = SmtpSink()
+    yield sink
+    sink.stop()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure what the tests talk to is there: PostgreSQL, Redis and Debian's Chromium.
+# Make sure what the tests talk to is there: PostgreSQL, Redis, Debian's Chromium and dovecot.
 # Starts or installs what is missing; fails loudly when it cannot.
 set -euo pipefail
 
@@ -27,4 +27,12 @@ if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-say "PostgreSQL, Redis and Chromium are ready"
+if [ ! -x /usr/sbin/dovecot ]; then
+  say "dovecot is missing (the e-mail channel tests start it); installing Debian's package"
+  if [ "$(id -u)" -ne 0 ]; then say "need root to apt-get install dovecot-imapd"; exit 1; fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null
+  # The tests run their own dovecot; the package's system service is not needed.
+  service dovecot stop >/dev/null 2>&1 || true
+fi
+say "PostgreSQL, Redis, Chromium and dovecot are ready"

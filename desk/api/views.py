@@ -33,13 +33,14 @@ bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Ticke
 def register(app: Flask) -> None:
     from desk.api.presence import bp as presence_api
     from desk.canned.views import api_bp as canned_api
+    from desk.channels.views import api_bp as channels_api
     from desk.faq.views import api_bp as faq_api
     from desk.intake.views import api_bp as intake_api
 
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "a person's API token"}
     )
-    for blueprint in (bp, intake_api, faq_api, presence_api, canned_api):
+    for blueprint in (bp, intake_api, faq_api, presence_api, canned_api, channels_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 

@@ -51,6 +51,7 @@ class DemoChannel:
     language: str | None
     owner: str  # a DemoPerson key
     post_url: str | None  # where a post lives on the platform: this + its external id
+    url: str | None = None  # the connector's URL (feed, server); demo hosts never resolve
 
 
 CHANNELS = (
@@ -59,9 +60,9 @@ CHANNELS = (
     DemoChannel("contact-form", ChannelKind.FORM, "Kontaktformular", ABRECHNUNG, "de",
                 "sara", None),
     DemoChannel("community-forum", ChannelKind.FEED, "Community-Forum", TECHNIK, "de",
-                "tom", "https://forum.example/t/"),
+                "tom", "https://forum.example/t/", "https://forum.example/latest.rss"),
     DemoChannel("mastodon", ChannelKind.MASTODON, "Mastodon @hilfe@social.example", TECHNIK,
-                None, "tom", "https://social.example/@hilfe/"),
+                None, "tom", "https://social.example/@hilfe/", "https://social.example"),
     DemoChannel("x-service", ChannelKind.X, "X @desk_service", None, None, "jonas",
                 "https://x.example/status/"),
 )

@@ -15,7 +15,7 @@ from flask import current_app
 
 from desk.assignment.service import assign
 from desk.auth.service import create_person, find_person, team_named
-from desk.channels.service import create_channel, find_channel
+from desk.channels.service import PLATFORM_SIGNED, create_channel, find_channel, new_secret
 from desk.commits import commit
 from desk.demo.content import (
     CHANNELS,
@@ -123,8 +123,11 @@ def _load_channel(demo: DemoChannel, report: DemoReport) -> int:
     if channel is not None:
         return channel.id
     owner = next(person.email for person in PEOPLE if person.key == demo.owner)
+    # Demo channels have no platform tokens: they are read-only, their replies manual.
+    secret = new_secret() if demo.kind in PLATFORM_SIGNED else None
     channel = create_channel(demo.slug, demo.kind, name=demo.name, team=demo.team,
-                             owner_email=owner, language=demo.language)
+                             owner_email=owner, language=demo.language, secret=secret,
+                             settings={"url": demo.url} if demo.url else None)
     report.channels.append(demo.slug)
     if channel.secret:
         report.secrets[demo.slug] = channel.secret

@@ -33,12 +33,15 @@ def thread(ticket: Ticket) -> list[Message]:
 
 
 def other_tickets_of_contact(person: Person, ticket: Ticket, limit: int = 10) -> list[Ticket]:
-    """The contact's other tickets the person may see, newest first."""
+    """The person's other tickets (on every channel they are unified on) the viewer may
+    see, newest first."""
+    from desk.contacts.service import same_person
+
     return list(
         db.session.scalars(
             sa.select(Ticket)
             .where(
-                Ticket.contact_id == ticket.contact_id,
+                Ticket.contact_id.in_(same_person(ticket.contact)),
                 Ticket.id != ticket.id,
                 visible_tickets(person),
             )

@@ -19,6 +19,7 @@ from wtforms import Field, SelectChoice
 from desk import errors
 from desk.assignment import service as assignment
 from desk.auth.access import DESK_ROLES, can_assign_others, can_see_ticket, roles_required
+from desk.contacts.service import attachments_of, related_tickets
 from desk.extensions import db
 from desk.inbox import queue
 from desk.inbox import service as inbox
@@ -47,6 +48,7 @@ from desk.models import (
 )
 from desk.replies import service as replies
 from desk.replies.drafts import draft_for
+from desk.replies.outbox import outbox_items
 
 bp = Blueprint("inbox", __name__)
 desk_only = roles_required(*DESK_ROLES)
@@ -241,6 +243,10 @@ def _ticket_context(person: Person, ticket: Ticket, forms: dict[str, FlaskForm])
         "ticket": ticket,
         "messages": messages,
         "original_url": _original_url(messages),
+        "outbox": outbox_items(messages),
+        "attachments": attachments_of(messages),
+        "related_tickets": [t for t in related_tickets(ticket.id)
+                            if can_see_ticket(person, t.team_id)],
         "other_tickets": inbox.other_tickets_of_contact(person, ticket),
         "may_assign": can_assign_others(person),
         "latest_message_id": messages[-1].id if messages else 0,

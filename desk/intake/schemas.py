@@ -25,6 +25,9 @@ class IntakePayloadSchema(Schema):
     created_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None)
     language = fields.String(load_default=None, allow_none=True,
                              validate=validate.Length(min=2, max=8))
+    media = fields.List(fields.String(validate=validate.Length(max=2000)),
+                        load_default=list, validate=validate.Length(max=20),
+                        metadata={"description": "links to the post's pictures and videos"})
 
     @validates_schema
     def needs_a_body(self, data: dict, **kwargs: object) -> None:

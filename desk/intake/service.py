@@ -10,17 +10,19 @@ import hashlib
 import hmac
 import json
 import logging
+import random
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from marshmallow import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from desk import audit, events
 from desk.commits import commit, savepoint, send_after_commit
-from desk.errors import Forbidden, Invalid, NotFound, Unauthorized
+from desk.errors import DeskError, Forbidden, Invalid, NotFound, Unauthorized
 from desk.extensions import db
 from desk.intake.schemas import IntakePayloadSchema
 from desk.models import (
@@ -114,6 +116,29 @@ def receive(channel: Channel, external_id: str, raw_payload: str) -> tuple[int, 
     return event_id, True
 
 
+def quarantine_raw(channel: Channel, raw_payload: str, reason: str) -> int:
+    """Keep a payload that cannot be mapped, as a failed event for the intake problems page.
+
+    It is named by its content hash, so the platform's redelivery adds nothing.
+    """
+    external_id = "raw:" + hashlib.sha256(raw_payload.encode("utf-8", "replace")).hexdigest()
+    existing = _event_id(channel.id, external_id)
+    if existing is not None:
+        return existing
+    event = IntakeEvent(channel_id=channel.id, external_id=external_id, payload=raw_payload,
+                        status=IntakeStatus.FAILED, error=reason[:2000])
+    db.session.add(event)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return _event_id(channel.id, external_id) or 0
+    event_id = event.id
+    log.warning("intake payload on %s quarantined: %s", channel.slug, reason)
+    commit()
+    return event_id
+
+
 def _event_id(channel_id: int, external_id: str) -> int | None:
     return db.session.scalar(
         sa.select(IntakeEvent.id).where(
@@ -185,15 +210,28 @@ def lease_batch(limit: int) -> list[IntakeEvent]:
 def process_pending(batch_size: int) -> int:
     """Process leased batches until none is waiting; returns how many events were done."""
     done = 0
+    deadlocks = 0
     while True:
         batch = lease_batch(batch_size)
         if not batch:
+            db.session.rollback()  # end the writer transaction lease_batch began
             return done
         token = batch[0].lease_token
         try:
-            for event in batch:
+            for event in in_lock_order(batch):
                 process_event(event)
             commit()
+        except OperationalError as exc:
+            db.session.rollback()
+            release_lease(token)
+            if not is_deadlock(exc) or deadlocks >= MAX_DEADLOCK_RETRIES:
+                raise
+            # Two workers met on the same contacts or tickets; PostgreSQL chose us to give
+            # way. Lease again after a moment (the other run has committed by then).
+            deadlocks += 1
+            log.info("intake batch deadlocked with another run; leasing again")
+            time.sleep(random.uniform(0.05, 0.3))  # noqa: S311 - jitter, not security
+            continue
         except Exception:
             # An unexpected failure (the database went away, a bug): hand the batch back
             # at once so the job's retry finds it, instead of waiting for the lease to end.
@@ -201,6 +239,26 @@ def process_pending(batch_size: int) -> int:
             release_lease(token)
             raise
         done += len(batch)
+
+
+MAX_DEADLOCK_RETRIES = 5
+
+
+def is_deadlock(exc: OperationalError) -> bool:
+    """PostgreSQL's deadlock (40P01) or serialization failure (40001): retry, not a bug."""
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")
+
+
+def in_lock_order(batch: list[IntakeEvent]) -> list[IntakeEvent]:
+    """The batch ordered by channel and author, so concurrent runs lock contact and ticket
+    rows in the same order (fewer deadlocks); one author's events keep their order."""
+    def author(event: IntakeEvent) -> tuple[int, str]:
+        try:
+            return event.channel_id, str(json.loads(event.payload)["author"]["handle"])
+        except (ValueError, KeyError, TypeError):
+            return event.channel_id, ""
+
+    return sorted(batch, key=author)
 
 
 def release_lease(token: str | None) -> None:
@@ -215,6 +273,9 @@ def release_lease(token: str | None) -> None:
 
 
 def process_event(event: IntakeEvent, attempts: int = 2) -> None:
+    if event.external_id.startswith("raw:"):
+        _remap(event)
+        return
     for attempt in range(1, attempts + 1):
         try:
             with savepoint():
@@ -234,6 +295,22 @@ def process_event(event: IntakeEvent, attempts: int = 2) -> None:
     event.processed_at = utcnow()
     event.lease_token = None
     event.error = None if outcome else "duplicate: the message was stored before"
+
+
+def _remap(event: IntakeEvent) -> None:
+    """A retried raw delivery or mail: map it again into intake events of its own."""
+    from desk.channels.webhooks import remap_quarantined
+
+    try:
+        with savepoint():
+            added = remap_quarantined(event)
+    except (DeskError, ValueError, KeyError, TypeError) as exc:
+        _quarantine(event, exc)
+        return
+    event.status = IntakeStatus.PROCESSED
+    event.processed_at = utcnow()
+    event.lease_token = None
+    event.error = f"mapped again into {added} new event(s)"
 
 
 def _quarantine(event: IntakeEvent, exc: Exception) -> None:
@@ -277,6 +354,11 @@ def open_or_join_ticket(event: IntakeEvent, data: dict[str, Any]) -> Message | N
             ticket.status = Status.OPEN  # the customer wrote again: it needs us
             ticket.resolved_at = None
     db.session.flush()
+    store_attachments(message, event, data)
+    if is_new:
+        from desk.contacts.service import link_cross_posts
+
+        link_cross_posts(ticket, contact, f"{ticket.subject} {body_text}")
     audit.record("message.inbound", None, ticket.id, message_id=message.id,
                  intake_event_id=event.id)
     facts = {"ticket_id": ticket.id, "team_id": ticket.team_id}
@@ -289,6 +371,30 @@ def open_or_join_ticket(event: IntakeEvent, data: dict[str, Any]) -> Message | N
     send_after_commit(events.message_created, **facts, message_id=message.id,
                       kind=MessageKind.INBOUND.value, version=ticket.version)
     return message
+
+
+def store_attachments(message: Message, event: IntakeEvent, data: dict[str, Any]) -> None:
+    """Keep an e-mail's attachments (bytes) and a post's media (links) with the message."""
+    from desk.models import Attachment
+
+    for url in data.get("media") or []:
+        if safe_url(url):
+            name = url.rsplit("/", 1)[-1].split("?", 1)[0][:200] or "media"
+            db.session.add(Attachment(message_id=message.id, filename=name,
+                                      content_type="application/octet-stream", url=url))
+    raw = json.loads(event.payload).get("raw_mime_b64")
+    if raw:
+        import base64
+
+        from desk.channels.mail import attachment_parts
+        from desk.contacts.service import image_type
+
+        for filename, declared, content in attachment_parts(base64.b64decode(raw)):
+            # The type is what the bytes are, never only what the sender declared.
+            kind = image_type(content) or ("application/octet-stream"
+                                           if declared.startswith("image/") else declared)
+            db.session.add(Attachment(message_id=message.id, filename=filename,
+                                      content_type=kind, size=len(content), data=content))
 
 
 def _message_exists(channel_id: int, external_id: str) -> bool:
@@ -312,6 +418,9 @@ def _find_or_create_contact(channel: Channel, data: dict[str, Any]) -> Contact:
                           language=data.get("language") or channel.language)
         db.session.add(contact)
         db.session.flush()
+        from desk.contacts.service import note_verified_email
+
+        note_verified_email(contact, channel)
         return contact
     # The newest post knows the current display name and follower count best.
     contact.name = name or contact.name
@@ -382,4 +491,10 @@ def channel_for_intake(slug: str) -> Channel:
     channel = active_channel(slug)
     if channel.kind == ChannelKind.FORM:
         raise Forbidden(f"channel '{slug}' takes messages only through the contact form")
+    if channel.kind in POLLED_ONLY:
+        raise Forbidden(f"channel '{slug}' is polled; it takes no pushed messages")
     return channel
+
+
+# Kinds desk fetches itself; nobody may push into them.
+POLLED_ONLY = frozenset({ChannelKind.FEED, ChannelKind.MASTODON, ChannelKind.EMAIL})

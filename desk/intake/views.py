@@ -3,11 +3,21 @@
 import json
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_smorest import Blueprint as ApiBlueprint
 from werkzeug.wrappers import Response
 
+from desk.channels import webhooks
 from desk.errors import DeskError
 from desk.extensions import limiter
 from desk.intake import service
@@ -37,10 +47,16 @@ def _contact_limit() -> str:
 @api_bp.response(202, IntakeAcceptedSchema, description="stored; it becomes a ticket shortly")
 @api_bp.alt_response(200, schema=IntakeAcceptedSchema, description="seen before; nothing added")
 @limiter.limit(_intake_limit, key_func=lambda: (request.view_args or {}).get("slug", ""))
-def receive(slug: str) -> tuple[dict[str, Any], int]:
-    """Take one complaint from a channel: signed, validated, stored, acknowledged."""
+def receive(slug: str) -> tuple[dict[str, Any], int] | Response:
+    """Take one complaint from a channel: signed, validated, stored, acknowledged.
+
+    Meta and X channels take their platform's own signed deliveries here instead
+    (docs/connectors.md); the answer is then `{"stored": [...], "quarantined": [...]}`.
+    """
     channel = service.channel_for_intake(slug)
     body = request.get_data(cache=False)
+    if channel.kind in webhooks.PLATFORM_KINDS:
+        return jsonify(webhooks.take(channel, body, request.headers))
     service.verify_signature(channel, body, request.headers.get("X-Desk-Signature"))
     try:
         data = json.loads(body)
@@ -50,6 +66,19 @@ def receive(slug: str) -> tuple[dict[str, Any], int]:
     event_id, created = service.receive(channel, payload["external_id"],
                                         body.decode("utf-8"))
     return {"id": event_id, "duplicate": not created}, 202 if created else 200
+
+
+@api_bp.route("/intake/<slug>", methods=["GET"])
+@api_bp.doc(summary="A platform's verification handshake (Meta hub.challenge, X CRC)")
+@limiter.limit(_intake_limit, key_func=lambda: (request.view_args or {}).get("slug", ""))
+def handshake(slug: str) -> Response:
+    """Answer Meta's `hub.challenge` or X's `crc_token` for the channel."""
+    channel = service.active_channel(slug)
+    body, status = webhooks.handshake(channel, request.args.to_dict())
+    mimetype = "application/json" if body.startswith("{") else "text/plain"
+    response = make_response(body, status)
+    response.mimetype = mimetype
+    return response
 
 
 @bp.route("/contact", methods=["GET", "POST"])

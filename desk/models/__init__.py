@@ -1,5 +1,6 @@
 """All models, importable from one place; one module per aggregate."""
 
+from desk.models.attachments import Attachment
 from desk.models.audit import AuditEvent
 from desk.models.base import Base, utcnow
 from desk.models.canned import (
@@ -27,6 +28,8 @@ from desk.models.faq import (
 )
 from desk.models.intake import IntakeEvent, IntakeStatus
 from desk.models.jobs import JobFailure
+from desk.models.links import TicketLink
+from desk.models.outbox import OutboxItem, OutboxState
 from desk.models.people import (
     ApiToken,
     Person,
@@ -50,6 +53,7 @@ from desk.models.tickets import (
 __all__ = [
     "OPEN_STATUSES",
     "ApiToken",
+    "Attachment",
     "AuditEvent",
     "Base",
     "CandidateSource",
@@ -78,6 +82,8 @@ __all__ = [
     "JobFailure",
     "Message",
     "MessageKind",
+    "OutboxItem",
+    "OutboxState",
     "Person",
     "PersonRole",
     "Presence",
@@ -86,6 +92,7 @@ __all__ = [
     "Status",
     "Team",
     "Ticket",
+    "TicketLink",
     "hash_token",
     "team_members",
     "utcnow",

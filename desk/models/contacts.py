@@ -10,7 +10,11 @@ from desk.models.base import Base, utcnow
 
 class Contact(Base):
     __tablename__ = "contacts"
-    __table_args__ = (sa.UniqueConstraint("channel_id", "handle"),)
+    __table_args__ = (
+        sa.UniqueConstraint("channel_id", "handle"),
+        sa.Index("ix_contacts_email", "email"),
+        sa.Index("ix_contacts_unified_id", "unified_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channels.id", ondelete="CASCADE"))
@@ -19,6 +23,18 @@ class Contact(Base):
     reach: Mapped[int] = mapped_column(default=0, server_default="0")
     language: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A verified e-mail address (the e-mail channel's sender, the contact form): contacts
+    # on different channels with the same one are the same person.
+    email: Mapped[str | None] = mapped_column(sa.String(320))
+    # The contact this one was unified with (one person across channels); None: itself.
+    unified_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="SET NULL")
+    )
+
+    @property
+    def person_id(self) -> int:
+        """The id naming the person behind this contact across channels."""
+        return self.unified_id or self.id
 
     @property
     def display_name(self) -> str:

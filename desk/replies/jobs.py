@@ -1,18 +1,13 @@
-"""Delivery of replies to the channel they answer."""
+"""Delivery of replies to the channel they answer (through the outbox)."""
 
-from desk.extensions import db
-from desk.models import Delivery, Message
-from desk.replies.service import mark_delivery
+from desk.replies import outbox
 
 
 def deliver_reply(message_id: int) -> None:
-    """Send one queued reply. Idempotent: a reply already handled is left alone.
+    """Send one queued reply. Idempotent: a reply already handled or leased is left alone."""
+    outbox.deliver(message_id)
 
-    The foundation has no outbound connectors yet (they come with the platform
-    connectors), so every channel is read-only for now: the reply is marked for
-    a person to post by hand, with the original post one click away.
-    """
-    message = db.session.get(Message, message_id)
-    if message is None or message.delivery != Delivery.QUEUED:
-        return
-    mark_delivery(message_id, Delivery.MANUAL)
+
+def sweep_outbox() -> dict[str, int]:
+    """Periodic: due retries, unknown outcomes, sends cut off by a dying worker."""
+    return outbox.sweep()

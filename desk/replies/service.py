@@ -10,8 +10,8 @@ from desk.commits import commit, send_after_commit
 from desk.errors import Conflict, Invalid, StaleThread
 from desk.extensions import db
 from desk.inbox.service import get_ticket
-from desk.jobs import enqueue
 from desk.models import Delivery, Draft, Message, MessageKind, Person, Status, Ticket, utcnow
+from desk.replies import outbox
 from desk.sanitize import html_to_text, text_to_html
 from desk.tickets import change
 
@@ -65,6 +65,8 @@ def add_reply(
     )
     db.session.add(message)
     db.session.flush()
+    # The outbox row in the reply's own transaction: a reply is never stored unsent-able.
+    outbox.queue(message, ticket.channel)
     audit.record("message.reply", person, ticket.id, message_id=message.id)
     db.session.execute(
         sa.delete(Draft).where(Draft.person_id == person.id, Draft.ticket_id == ticket.id)
@@ -74,9 +76,6 @@ def add_reply(
 
         record_uses(person, ticket, message, canned_reply_ids)
     _announce(ticket, message)
-    from desk.replies.jobs import deliver_reply
-
-    enqueue(deliver_reply, message.id, queue="default")
     commit()
     return message
 
@@ -108,25 +107,6 @@ def add_note(
     _announce(ticket, message)
     commit()
     return message
-
-
-def mark_delivery(message_id: int, delivery: Delivery) -> None:
-    """Record how delivery of a reply went, and tell the screens."""
-    message = db.session.get(Message, message_id)
-    if message is None or message.delivery == delivery:
-        return
-    message.delivery = delivery
-    team_id = db.session.get(Ticket, message.ticket_id).team_id  # type: ignore[union-attr]
-    audit.record("message.delivery", None, message.ticket_id, message_id=message.id,
-                 delivery=delivery)
-    send_after_commit(
-        events.delivery_updated,
-        ticket_id=message.ticket_id,
-        team_id=team_id,
-        message_id=message.id,
-        delivery=delivery.value,
-    )
-    commit()
 
 
 def unseen_messages(person: Person, ticket_id: int, seen_message_id: int) -> list[int]:

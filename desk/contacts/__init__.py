@@ -1,0 +1,1 @@
+"""Contacts across channels: one person, several handles; related tickets."""
