@@ -39,6 +39,12 @@ class Periodic:
 PERIODIC: list[Periodic] = [
     # FAQ: cluster recent good answers into suggestions for the editors (desk.faq).
     Periodic("desk.faq.jobs.suggest_candidates", every=timedelta(hours=6)),
+    # SLA: warnings, breaches and escalation levels that fell due (desk.sla).
+    Periodic("desk.sla.jobs.sweep", every=timedelta(minutes=1)),
+    # Early warning: spikes of negative messages per channel and topic (desk.sla.alerts).
+    Periodic("desk.sla.jobs.watch_spikes", every=timedelta(minutes=10)),
+    # The supervisors' e-mail digest of new escalations (desk.sla.digest).
+    Periodic("desk.sla.jobs.send_digest", every=timedelta(minutes=30)),
 ]
 
 

@@ -74,7 +74,8 @@ class Page:
 ROW_COLUMNS = (
     Ticket.id, Ticket.subject, Ticket.preview, Ticket.status, Ticket.priority, Ticket.due_at,
     Ticket.created_at, Ticket.updated_at, Ticket.last_message_at, Ticket.message_count,
-    Ticket.version, Ticket.team_id, Ticket.assignee_id,
+    Ticket.version, Ticket.team_id, Ticket.assignee_id, Ticket.escalation_level,
+    Ticket.sentiment,
     Channel.slug.label("channel_slug"), Channel.name.label("channel_name"),
     Contact.handle.label("contact_handle"), Contact.name.label("contact_name"),
     Contact.reach.label("contact_reach"),

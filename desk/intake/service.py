@@ -37,6 +37,7 @@ from desk.models import (
     utcnow,
 )
 from desk.sanitize import clean_html, clean_line, html_to_text, safe_url, text_to_html
+from desk.sla import hooks as sla
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +278,7 @@ def open_or_join_ticket(event: IntakeEvent, data: dict[str, Any]) -> Message | N
             ticket.status = Status.OPEN  # the customer wrote again: it needs us
             ticket.resolved_at = None
     db.session.flush()
+    sla.inbound_message(ticket, message, contact)  # sentiment, risk priority, clocks
     audit.record("message.inbound", None, ticket.id, message_id=message.id,
                  intake_event_id=event.id)
     facts = {"ticket_id": ticket.id, "team_id": ticket.team_id}

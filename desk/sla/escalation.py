@@ -1,0 +1,250 @@
+"""Escalation: the sweep over due clocks, manual escalation, acknowledging and lowering.
+
+Every escalation row is unique per (ticket, policy, clock, clock start, level).
+The sweep inserts with ON CONFLICT DO NOTHING, so of two sweeps racing on the
+same ticket (or one re-run after a crash) exactly one insert happens, and only
+that one raises the level, the priority and notifies.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from desk import audit, events
+from desk.commits import commit, send_after_commit
+from desk.errors import Forbidden, Invalid
+from desk.extensions import db
+from desk.models import (
+    OPEN_STATUSES,
+    Escalation,
+    EscalationKind,
+    Person,
+    Priority,
+    Role,
+    SlaPolicy,
+    Ticket,
+    TicketSla,
+    utcnow,
+)
+from desk.sla.clocks import pending_stages, recompute, running_clocks
+from desk.sla.policies import calendar_of
+from desk.tickets import change
+
+log = logging.getLogger(__name__)
+PRIORITY_ORDER = [Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT]
+SWEEP_BATCH = 500
+
+
+@dataclass
+class SweepReport:
+    checked: int = 0
+    raised: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        lines = [f"checked {self.checked} tickets, raised {len(self.raised)} escalations, "
+                 f"{len(self.failed)} failed"]
+        lines += self.raised + [f"failed: {failure}" for failure in self.failed]
+        return lines
+
+
+def due_ticket_ids(now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
+    """Tickets with something due: one range scan on the partial index over check_at."""
+    return list(db.session.scalars(
+        sa.select(TicketSla.ticket_id)
+        .where(TicketSla.check_at.is_not(None), TicketSla.check_at <= now)
+        .order_by(TicketSla.check_at)
+        .limit(limit)
+    ))
+
+
+def sweep(now: datetime | None = None) -> SweepReport:
+    """Raise every warning and level that is due; each ticket in its own transaction."""
+    now = now or utcnow()
+    report = SweepReport()
+    ticket_ids = due_ticket_ids(now)
+    db.session.rollback()  # end the read; each ticket below is its own unit of work
+    for ticket_id in ticket_ids:
+        report.checked += 1
+        try:
+            _write_transaction()
+            report.raised += sweep_ticket(ticket_id, now)
+            commit()
+        except Exception as exc:  # noqa: BLE001 - one broken ticket never stops the others
+            db.session.rollback()
+            log.exception("SLA sweep failed for ticket %s", ticket_id)
+            report.failed.append(f"ticket {ticket_id}: {exc}"[:300])
+            _park(ticket_id)
+    return report
+
+
+def _park(ticket_id: int) -> None:
+    """Take a ticket whose sweep failed out of the sweep until its next change."""
+    try:
+        db.session.execute(sa.update(TicketSla).where(TicketSla.ticket_id == ticket_id)
+                           .values(check_at=None))
+        commit()
+    except Exception:  # noqa: BLE001 - the database itself may be the problem
+        db.session.rollback()
+
+
+def _write_transaction() -> None:
+    # SQLite: begin as a writer, or a read followed by a write fails on a busy database.
+    session = db.session()
+    if not session.in_transaction() and session.get_bind().dialect.name == "sqlite":
+        session.execute(sa.text("BEGIN IMMEDIATE"))
+
+
+def sweep_ticket(ticket_id: int, now: datetime) -> list[str]:
+    """Raise what is due for one ticket; returns a line per escalation raised."""
+    ticket = db.session.get(Ticket, ticket_id, populate_existing=True)
+    if ticket is None or ticket.status not in OPEN_STATUSES:
+        if ticket is not None:
+            recompute(ticket, now)
+        return []
+    row = recompute(ticket, now)
+    policy = row.policy
+    if policy is None or row.paused_at is not None:
+        return []
+    clocks = running_clocks(ticket, row, policy, calendar_of(policy))
+    raised = []
+    for stage in pending_stages(ticket, policy, clocks):
+        if stage.at > now:
+            break
+        kind = EscalationKind.WARNING if stage.level == 0 else EscalationKind.BREACH
+        reason = _stage_reason(stage.clock.value, stage.level)
+        escalation_id = _insert_once(ticket, policy, stage.clock.value, stage.started_at,
+                                     stage.level, kind, reason, now)
+        if escalation_id is None:
+            continue  # another sweep raised it first
+        if stage.level > 0:
+            ticket = _raise_ticket(ticket, policy, stage.level)
+        _announce(ticket, escalation_id, stage.level, kind, stage.clock.value, reason,
+                  policy.escalate_to_id)
+        raised.append(f"ticket {ticket.id}: {kind.value} {stage.clock.value} level {stage.level}")
+    recompute(ticket, now)
+    return raised
+
+
+def _stage_reason(clock: str, level: int) -> str:
+    name = clock.replace("_", " ")
+    if level == 0:
+        return f"{name} due soon"
+    return f"{name} breached" + (f" (level {level})" if level > 1 else "")
+
+
+def _insert_once(ticket: Ticket, policy: SlaPolicy | None, clock: str,
+                 started_at: datetime | None, level: int, kind: EscalationKind, reason: str,
+                 now: datetime, raised_by: Person | None = None) -> int | None:
+    """Insert the escalation unless it exists; its id, or None when it existed."""
+    values = {
+        "ticket_id": ticket.id, "policy_id": policy.id if policy else None, "clock": clock,
+        "clock_started_at": started_at, "level": level, "kind": kind, "reason": reason[:500],
+        "raised_by_id": raised_by.id if raised_by else None,
+        "notify_id": policy.escalate_to_id if policy else None, "created_at": now,
+    }
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (insert(Escalation).values(**values).on_conflict_do_nothing()
+                 .returning(Escalation.id))
+    return db.session.scalar(statement)
+
+
+def _raise_ticket(ticket: Ticket, policy: SlaPolicy, level: int) -> Ticket:
+    """A breach level: the ticket's level up to it, priority one step up, maybe reassign."""
+    values: dict = {}
+    if ticket.escalation_level < level:
+        values["escalation_level"] = level
+    higher = _one_up(ticket.priority)
+    if higher != ticket.priority:
+        values["priority"] = higher
+    if policy.reassign and policy.escalate_to_id and level >= 2 \
+            and ticket.assignee_id != policy.escalate_to_id:
+        values["assignee_id"] = policy.escalate_to_id
+    if not values:
+        return ticket
+    ticket = change(ticket.id, values)
+    audit.record("ticket.escalated", None, ticket.id, level=level,
+                 **{k: v for k, v in values.items() if k != "escalation_level"})
+    send_after_commit(events.ticket_updated, ticket_id=ticket.id, team_id=ticket.team_id,
+                      changes={k: getattr(v, "value", v) for k, v in values.items()},
+                      version=ticket.version)
+    return ticket
+
+
+def _one_up(priority: Priority) -> Priority:
+    index = PRIORITY_ORDER.index(priority)
+    return PRIORITY_ORDER[min(index + 1, len(PRIORITY_ORDER) - 1)]
+
+
+def _announce(ticket: Ticket, escalation_id: int, level: int, kind: EscalationKind, clock: str,
+              reason: str, notify_id: int | None) -> None:
+    send_after_commit(events.escalation_raised, ticket_id=ticket.id, team_id=ticket.team_id,
+                      escalation_id=escalation_id, level=level, kind=kind.value, clock=clock,
+                      reason=reason, notify_id=notify_id)
+
+
+def escalate(person: Person, ticket_id: int, reason: str) -> Escalation:
+    """Raise a ticket one level by hand, with a reason everyone sees."""
+    from desk.inbox.service import get_ticket
+
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise Invalid("give a reason (up to 500 characters)", {"reason": ["required"]})
+    ticket = get_ticket(person, ticket_id)
+    level = ticket.escalation_level + 1
+    now = utcnow()
+    ticket = change(ticket.id, {"escalation_level": level})
+    escalation = Escalation(ticket_id=ticket.id, clock="manual", clock_started_at=now,
+                            level=level, kind=EscalationKind.MANUAL, reason=reason,
+                            raised_by_id=person.id, created_at=now)
+    db.session.add(escalation)
+    db.session.flush()
+    audit.record("ticket.escalated", person, ticket.id, level=level, reason=reason)
+    _announce(ticket, escalation.id, level, EscalationKind.MANUAL, "manual", reason, None)
+    commit()
+    return escalation
+
+
+def escalate_for_risk(ticket: Ticket, reason: str, started_at: datetime) -> None:
+    """A very negative post from a high-reach author: level 1 at once, in the caller's unit."""
+    escalation_id = _insert_once(ticket, None, "risk", started_at, max(1, ticket.escalation_level),
+                                 EscalationKind.RISK, reason, utcnow())
+    if escalation_id is None:
+        return
+    if ticket.escalation_level < 1:
+        ticket.escalation_level = 1
+    _announce(ticket, escalation_id, ticket.escalation_level, EscalationKind.RISK, "risk",
+              reason, None)
+
+
+def acknowledge(person: Person, ticket_id: int, de_escalate: bool = False) -> Ticket:
+    """A supervisor takes note of the ticket's open escalations; optionally lowers it to 0."""
+    from desk.inbox.service import get_ticket
+
+    if not person.has_role(Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("only supervisors acknowledge escalations")
+    ticket = get_ticket(person, ticket_id)
+    now = utcnow()
+    db.session.execute(
+        sa.update(Escalation)
+        .where(Escalation.ticket_id == ticket.id, Escalation.acknowledged_at.is_(None))
+        .values(acknowledged_at=now, acknowledged_by_id=person.id)
+    )
+    if de_escalate and ticket.escalation_level:
+        ticket = change(ticket.id, {"escalation_level": 0})
+    audit.record("ticket.escalation_acknowledged", person, ticket.id, de_escalate=de_escalate)
+    send_after_commit(events.escalation_acknowledged, ticket_id=ticket.id,
+                      team_id=ticket.team_id, level=ticket.escalation_level)
+    commit()
+    return ticket
+
+
+def open_escalations(ticket_id: int) -> list[Escalation]:
+    return list(db.session.scalars(
+        sa.select(Escalation).where(Escalation.ticket_id == ticket_id)
+        .order_by(Escalation.created_at.desc(), Escalation.id.desc()).limit(20)
+    ))
