@@ -66,3 +66,14 @@ def escalations(app, ticket_id=None):
 def only_ticket_id(app):
     with app.app_context():
         return db.session.scalar(sa.select(Ticket.id))
+
+
+def start_clocks(app, ticket):
+    """make_ticket writes rows directly; start its clocks as intake would."""
+    from desk.commits import commit
+    from desk.sla.clocks import recompute
+
+    with app.app_context():
+        recompute(db.session.get(Ticket, ticket.id))
+        commit()
+    return ticket
