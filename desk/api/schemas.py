@@ -65,7 +65,8 @@ class TicketPageSchema(Schema):
 
 class TicketQuerySchema(Schema):
     view = fields.String(load_default="open",
-                         validate=validate.OneOf(["open", "unassigned", "mine", "teams", "all"]))
+                         validate=validate.OneOf(["open", "unassigned", "mine", "teams", "all",
+                                                  "at_risk", "breached", "escalated"]))
     status = fields.String(validate=validate.OneOf(_statuses))
     assignee = fields.String(metadata={"description": "`me`, `none`, an e-mail or a person id"})
     team = fields.String(metadata={"description": "a team's name"})

@@ -3,9 +3,10 @@
 The baseline of a window is the same hour of the week in each of the last
 `DESK_ALERT_WEEKS` weeks, so a Monday-morning rush that happens every Monday is
 normal and raises nothing. A spike is a count that is at least
-`DESK_ALERT_MIN_COUNT` and more than `DESK_ALERT_SIGMA` deviations above the
-baseline's mean; the deviation is at least the square root of the mean (the
-noise of a count) and at least 1, so a flat, quiet baseline does not make every
+`DESK_ALERT_MIN_COUNT`, more than `DESK_ALERT_SIGMA` deviations above the
+baseline's mean (the deviation is at least the square root of the mean, the
+noise of a count, and at least 1), and as far out on the variance-stabilised
+Poisson scale 2(√count − √mean), so a flat, quiet baseline does not make every
 small bump a spike. An alert is unique per (channel, topic, hour); once a
 supervisor acknowledges it, the same channel and topic stay quiet for
 `QUIET` even if the spike goes on.
@@ -44,7 +45,11 @@ def judge(count: int, baseline: list[int], sigma: float, min_count: int) -> Verd
     mean = statistics.fmean(baseline) if baseline else 0.0
     spread = statistics.pstdev(baseline) if len(baseline) > 1 else 0.0
     deviation = max(spread, math.sqrt(mean), 1.0)
-    return Verdict(count >= min_count and count > mean + sigma * deviation, mean, deviation)
+    # Counts are Poisson-like: 2(sqrt(x) - sqrt(mean)) is about standard normal, which keeps
+    # the tail of a small mean (3 -> 9 happens every few hundred hours) from alerting.
+    poisson = 2 * (math.sqrt(count) - math.sqrt(mean))
+    spike = count >= min_count and count > mean + sigma * deviation and poisson > sigma
+    return Verdict(spike, mean, deviation)
 
 
 @dataclass

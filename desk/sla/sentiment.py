@@ -43,7 +43,22 @@ def score(text: str, language: str | None = None) -> float:
         return 0.0
     if (language or guess_language(text)).lower().startswith("de"):
         return round(score_german(text), 4)
-    return round(_vader().polarity_scores(text)["compound"], 4)
+    return round(score_english(text), 4)
+
+
+def score_english(text: str) -> float:
+    """VADER's compound score, with desk's emoji valences added to its raw sum.
+
+    VADER reads an emoji through its English description ("pouting face"), which
+    often carries no valence; the emoji table above fills that gap.
+    """
+    compound = _vader().polarity_scores(text)["compound"]
+    emoji = sum(EMOJI.get(ch, 0.0) for ch in _TOKEN.findall(text))
+    if not emoji:
+        return compound
+    compound = max(min(compound, 0.9999), -0.9999)
+    raw = compound * math.sqrt(15 / (1 - compound * compound)) + emoji
+    return raw / math.sqrt(raw * raw + 15)
 
 
 def guess_language(text: str) -> str:

@@ -101,3 +101,38 @@ def alert_json(alert: Alert) -> dict[str, Any]:
         "message_ids": alert.message_ids, "created_at": alert.created_at,
         "acknowledged_at": alert.acknowledged_at,
     }
+
+
+def sla_panel(ticket: Ticket) -> dict[str, Any]:
+    """What the ticket page shows about SLA: clocks, colour, escalations, risk."""
+    from desk.sla.escalation import open_escalations
+
+    row = db.session.get(TicketSla, ticket.id)
+    now = utcnow()
+    clocks = []
+    if row is not None and row.policy_id is not None:
+        clocks = [(name, due) for name, due in (
+            ("first_response", row.first_response_due_at),
+            ("next_response", row.next_response_due_at),
+            ("resolution", row.resolution_due_at)) if due is not None]
+    escalations = open_escalations(ticket.id)
+    return {
+        "row": row, "now": now, "clocks": clocks, "urgency": urgency(row, now),
+        "breached": breached(row, now) if row else [],
+        "policy": row.policy.name if row is not None and row.policy else None,
+        "escalations": escalations,
+        "unacknowledged": any(e.acknowledged_at is None for e in escalations),
+        "reason": row.priority_reason if row else None,
+    }
+
+
+def alert_messages(alert: Alert, limit: int = 20) -> list[Any]:
+    """The messages behind an alert, with their tickets, newest first."""
+    from desk.models import Message
+
+    ids = list(alert.message_ids or [])[:limit]
+    if not ids:
+        return []
+    return list(db.session.execute(
+        sa.select(Message.id, Message.ticket_id, Message.body_text, Message.created_at)
+        .where(Message.id.in_(ids)).order_by(Message.created_at.desc())))

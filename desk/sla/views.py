@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint as ApiBlueprint
 
@@ -99,6 +100,39 @@ def acknowledge_alert(alert_id: int) -> dict[str, Any]:
 # -- pages -------------------------------------------------------------------------------
 
 SUPERVISORS = (Role.SUPERVISOR, Role.ADMIN)
+CLOCK_LABELS = {"first_response": _l("First response"), "next_response": _l("Next response"),
+                "resolution": _l("Resolution")}
+
+
+@bp.app_context_processor
+def _sla_helpers() -> dict[str, Any]:
+    def banner_alerts() -> list[Any]:
+        if not current_user.is_authenticated or not current_user.has_role(*SUPERVISORS):
+            return []
+        return alerts.open_alerts()
+
+    return {"sla_banner_alerts": banner_alerts, "sla_clock_labels": CLOCK_LABELS}
+
+
+@bp.get("/alerts/banner")
+@roles_required(*SUPERVISORS)
+def banner() -> str:
+    """Only the alert banner, for static/js/sla.js to swap in when an alert is raised."""
+    return render_template("sla/_banner.html")
+
+
+@bp.get("/alerts/<int:alert_id>")
+@roles_required(*SUPERVISORS)
+def alert_page(alert_id: int) -> ResponseReturnValue:
+    """One alert with the messages behind it."""
+    from desk.extensions import db
+    from desk.models import Alert
+    from desk.sla.status import alert_messages
+
+    alert = db.session.get(Alert, alert_id)
+    if alert is None:
+        abort(404)
+    return render_template("sla/alert.html", alert=alert, messages=alert_messages(alert))
 
 
 @bp.route("/policies", methods=["GET", "POST"])
