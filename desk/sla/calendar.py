@@ -56,13 +56,29 @@ class BusinessCalendar:
             return True
         return self._holidays is not None and day in self._holidays
 
+    # Each day's opening intervals in UTC, computed once per calendar object: a calendar
+    # is cached per policy (desk.sla.policies.calendar_of), so every ticket under the
+    # policy shares them, and a target of weeks costs dictionary lookups, not time-zone
+    # arithmetic.
+    _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False)
+
+    def day_intervals(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        found = self._days.get(day)
+        if found is None:
+            found = () if self.is_closed(day) else tuple(
+                (self._at(day, begin), self._at(day, end))
+                for begin, end in self.periods.get(day.weekday(), ()))
+            if len(self._days) > 20_000:
+                self._days.clear()
+            self._days[day] = found
+        return found
+
     def open_intervals(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Opening intervals in UTC, in order, from the local day of `start` on."""
         day = start.astimezone(self.zone).date()
         for _ in range(HORIZON_DAYS):
-            if not self.is_closed(day):
-                for begin, end in self.periods.get(day.weekday(), ()):
-                    yield self._at(day, begin), self._at(day, end)
+            yield from self.day_intervals(day)
             day += timedelta(days=1)
 
     def _at(self, day: date, minutes: int) -> datetime:

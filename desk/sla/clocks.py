@@ -60,18 +60,33 @@ def sla_row(ticket: Ticket) -> TicketSla:
     return row
 
 
-def recompute(ticket: Ticket, now: datetime | None = None) -> TicketSla:
+@dataclass
+class Evaluation:
+    """A ticket's clocks as just recomputed, and the stages not yet raised."""
+
+    row: TicketSla
+    policy: SlaPolicy | None
+    clocks: list[RunningClock]
+    pending: list[Stage]
+
+
+def recompute(ticket: Ticket, now: datetime | None = None,
+              policies: list[SlaPolicy] | None = None) -> TicketSla:
     """Bring the ticket's clocks up to date with its status, messages and policy."""
-    now = now or utcnow()
+    return evaluate(ticket, now or utcnow(), policies).row
+
+
+def evaluate(ticket: Ticket, now: datetime, policies: list[SlaPolicy] | None = None) -> Evaluation:
+    """Recompute the ticket's clocks; `policies` (in order) saves a query per ticket."""
     row = sla_row(ticket)
-    policy = matching_policy(ticket)
+    policy = matching_policy(ticket, policies)
     if row.policy_id != (policy.id if policy else None):
         row.policy_id = policy.id if policy else None
         row.policy = policy
     row.updated_at = now
     if policy is None or ticket.status in STOPPED:
         _stop(ticket, row)
-        return row
+        return Evaluation(row, policy, [], [])
     calendar = calendar_of(policy)
     _track_pause(ticket, row, policy, calendar, now)
     clocks = running_clocks(ticket, row, policy, calendar)
@@ -84,11 +99,12 @@ def recompute(ticket: Ticket, now: datetime | None = None) -> TicketSla:
         # Paused: the due times stay visible, but nothing runs, sorts or escalates.
         row.warn_at = row.check_at = None
         _set_due(ticket, None)
-        return row
+        return Evaluation(row, policy, [], [])
+    pending = pending_stages(ticket, policy, clocks)
     row.warn_at = min((c.warn_at for c in clocks), default=None)
-    row.check_at = min((s.at for s in pending_stages(ticket, policy, clocks)), default=None)
+    row.check_at = min((s.at for s in pending), default=None)
     _set_due(ticket, min((c.due_at for c in clocks), default=None))
-    return row
+    return Evaluation(row, policy, clocks, pending)
 
 
 def _stop(ticket: Ticket, row: TicketSla) -> None:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from desk import audit, events
-from desk.commits import commit, send_after_commit
+from desk.commits import commit, savepoint, send_after_commit
 from desk.errors import Forbidden, Invalid
 from desk.extensions import db
 from desk.models import (
@@ -29,8 +29,8 @@ from desk.models import (
     TicketSla,
     utcnow,
 )
-from desk.sla.clocks import pending_stages, recompute, running_clocks
-from desk.sla.policies import calendar_of
+from desk.sla.clocks import evaluate
+from desk.sla.policies import list_policies
 from desk.tickets import change
 
 log = logging.getLogger(__name__)
@@ -61,34 +61,37 @@ def due_ticket_ids(now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
     ))
 
 
-def sweep(now: datetime | None = None) -> SweepReport:
-    """Raise every warning and level that is due; each ticket in its own transaction."""
+def sweep(now: datetime | None = None, limit: int = SWEEP_BATCH) -> SweepReport:
+    """Raise every warning and level that is due, in one transaction.
+
+    Each ticket runs in its own savepoint: one that fails is rolled back alone, is
+    reported, and (unless the database itself refused) is parked until its next
+    change, so it cannot fail every minute; the others go on.
+    """
     now = now or utcnow()
     report = SweepReport()
-    ticket_ids = due_ticket_ids(now)
-    db.session.rollback()  # end the read; each ticket below is its own unit of work
-    for ticket_id in ticket_ids:
+    _write_transaction()
+    policies = list_policies()
+    for ticket_id in due_ticket_ids(now, limit):
         report.checked += 1
         try:
-            _write_transaction()
-            report.raised += sweep_ticket(ticket_id, now)
-            commit()
+            with savepoint():
+                report.raised += sweep_ticket(ticket_id, now, policies)
+        except sa.exc.DBAPIError as exc:  # a lock or a lost connection: the next sweep retries
+            log.warning("SLA sweep skipped ticket %s: %s", ticket_id, exc)
+            report.failed.append(f"ticket {ticket_id}: {exc}"[:300])
         except Exception as exc:  # noqa: BLE001 - one broken ticket never stops the others
-            db.session.rollback()
             log.exception("SLA sweep failed for ticket %s", ticket_id)
             report.failed.append(f"ticket {ticket_id}: {exc}"[:300])
             _park(ticket_id)
+    commit()
     return report
 
 
 def _park(ticket_id: int) -> None:
     """Take a ticket whose sweep failed out of the sweep until its next change."""
-    try:
-        db.session.execute(sa.update(TicketSla).where(TicketSla.ticket_id == ticket_id)
-                           .values(check_at=None))
-        commit()
-    except Exception:  # noqa: BLE001 - the database itself may be the problem
-        db.session.rollback()
+    db.session.execute(sa.update(TicketSla).where(TicketSla.ticket_id == ticket_id)
+                       .values(check_at=None))
 
 
 def _write_transaction() -> None:
@@ -98,20 +101,19 @@ def _write_transaction() -> None:
         session.execute(sa.text("BEGIN IMMEDIATE"))
 
 
-def sweep_ticket(ticket_id: int, now: datetime) -> list[str]:
+def sweep_ticket(ticket_id: int, now: datetime,
+                 policies: list[SlaPolicy] | None = None) -> list[str]:
     """Raise what is due for one ticket; returns a line per escalation raised."""
     ticket = db.session.get(Ticket, ticket_id, populate_existing=True)
-    if ticket is None or ticket.status not in OPEN_STATUSES:
-        if ticket is not None:
-            recompute(ticket, now)
+    if ticket is None:
         return []
-    row = recompute(ticket, now)
-    policy = row.policy
-    if policy is None or row.paused_at is not None:
+    found = evaluate(ticket, now, policies)
+    policy = found.policy
+    if policy is None or ticket.status not in OPEN_STATUSES or found.row.paused_at is not None:
         return []
-    clocks = running_clocks(ticket, row, policy, calendar_of(policy))
+    priority = ticket.priority
     raised = []
-    for stage in pending_stages(ticket, policy, clocks):
+    for stage in found.pending:
         if stage.at > now:
             break
         kind = EscalationKind.WARNING if stage.level == 0 else EscalationKind.BREACH
@@ -125,7 +127,10 @@ def sweep_ticket(ticket_id: int, now: datetime) -> list[str]:
         _announce(ticket, escalation_id, stage.level, kind, stage.clock.value, reason,
                   policy.escalate_to_id)
         raised.append(f"ticket {ticket.id}: {kind.value} {stage.clock.value} level {stage.level}")
-    recompute(ticket, now)
+    if ticket.priority != priority:
+        evaluate(ticket, now, policies)  # a higher priority may fall under another policy
+    else:
+        found.row.check_at = min((s.at for s in found.pending if s.at > now), default=None)
     return raised
 
 
