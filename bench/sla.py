@@ -158,7 +158,7 @@ def time_sweep(app, ids: list[int], iterations: int) -> tuple[list[float], list[
         reset(app, ids)
         with app.app_context():
             start = time.perf_counter_ns()
-            found = due_ticket_ids(NOW)
+            found = due_ticket_ids(NOW, limit=len(ids) + 1)
             selects.append((time.perf_counter_ns() - start) / 1e6)
             db.session.rollback()
             assert len(found) == len(ids), (len(found), len(ids))

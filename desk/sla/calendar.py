@@ -92,14 +92,27 @@ class BusinessCalendar:
         remaining = timedelta(minutes=minutes)
         if remaining <= timedelta(0):
             return start
-        for begin, end in self.open_intervals(start):
-            if end <= start:
+        day = start.astimezone(self.zone).date()
+        for _ in range(HORIZON_DAYS):
+            intervals = self.day_intervals(day)
+            day += timedelta(days=1)
+            if not intervals:
                 continue
-            begin = max(begin, start)
-            if end - begin >= remaining:
-                return begin + remaining
-            remaining -= end - begin
+            if intervals[0][0] >= start and self._total(intervals) < remaining:
+                remaining -= self._total(intervals)  # the whole day fits: skip it at once
+                continue
+            for begin, end in intervals:
+                if end <= start:
+                    continue
+                begin = max(begin, start)
+                if end - begin >= remaining:
+                    return begin + remaining
+                remaining -= end - begin
         raise CalendarError({"calendar": [f"no business time within {HORIZON_DAYS} days"]})
+
+    @staticmethod
+    def _total(intervals: tuple[tuple[datetime, datetime], ...]) -> timedelta:
+        return sum((end - begin for begin, end in intervals), timedelta(0))
 
     def minutes_between(self, start: datetime, end: datetime) -> float:
         """Business minutes in [start, end); 0 when end is not after start."""

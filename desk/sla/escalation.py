@@ -36,6 +36,7 @@ from desk.tickets import change
 log = logging.getLogger(__name__)
 PRIORITY_ORDER = [Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT]
 SWEEP_BATCH = 500
+MAX_BATCHES = 20  # a sweep handles at most 10,000 due tickets; the next takes the rest
 
 
 @dataclass
@@ -64,16 +65,35 @@ def due_ticket_ids(now: datetime, limit: int = SWEEP_BATCH) -> list[int]:
 def sweep(now: datetime | None = None, limit: int = SWEEP_BATCH) -> SweepReport:
     """Raise every warning and level that is due, in one transaction.
 
-    Each ticket runs in its own savepoint: one that fails is rolled back alone, is
-    reported, and (unless the database itself refused) is parked until its next
-    change, so it cannot fail every minute; the others go on.
+    The due tickets go through desk.sla.sweep in bulk; those that need more (a
+    policy change, reassignment, a status that stops the clocks) one at a time here,
+    each in its own savepoint. A ticket that fails is reported and, unless the
+    database itself refused, parked until its next change, so it cannot fail every
+    minute; the others go on.
     """
     now = now or utcnow()
     report = SweepReport()
+    for _ in range(MAX_BATCHES):
+        checked = _sweep_batch(now, limit, report)
+        if checked < limit:
+            break
+    return report
+
+
+def _sweep_batch(now: datetime, limit: int, report: SweepReport) -> int:
+    """One batch of due tickets, committed; returns how many were due in it."""
+    from desk.sla.sweep import run_batch
+
     _write_transaction()
     policies = list_policies()
-    for ticket_id in due_ticket_ids(now, limit):
-        report.checked += 1
+    checked, raised, slow, failed = run_batch(now, limit, policies)
+    report.checked += checked
+    report.raised += raised
+    for ticket_id, exc in failed:
+        log.error("SLA sweep failed for ticket %s: %s", ticket_id, exc)
+        report.failed.append(f"ticket {ticket_id}: {exc}"[:300])
+        _park(ticket_id)
+    for ticket_id in slow:
         try:
             with savepoint():
                 report.raised += sweep_ticket(ticket_id, now, policies)
@@ -85,7 +105,7 @@ def sweep(now: datetime | None = None, limit: int = SWEEP_BATCH) -> SweepReport:
             report.failed.append(f"ticket {ticket_id}: {exc}"[:300])
             _park(ticket_id)
     commit()
-    return report
+    return checked
 
 
 def _park(ticket_id: int) -> None:
