@@ -209,3 +209,37 @@ def test_flask_desk_sweep_prints_what_it_did(app, runner, make_ticket, superviso
     assert f"ticket {ticket.id}: breach first_response level 1" in result.output
     bad = runner.invoke(args=["desk", "sweep", "--at", "yesterday"])
     assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1
+
+
+@time_machine.travel(START, tick=False)
+def test_an_event_that_makes_a_clock_due_escalates_at_once(app, make_ticket, supervisor,
+                                                           heard):
+    from desk.inbox.service import update
+
+    make_policy(app, supervisor, name="Urgent", priority="urgent", calendar=ALWAYS,
+                first_response_minutes=15)
+    make_policy(app, supervisor, name="Rest", calendar=ALWAYS, first_response_minutes=600)
+    ticket = start_clocks(app, make_ticket())
+    with time_machine.travel(START + timedelta(minutes=30), tick=False):
+        with app.app_context():
+            update(supervisor, ticket.id, priority=Priority.URGENT)
+    # No sweep ran: the change itself made the first response overdue under "Urgent".
+    assert [(e.kind, e.level) for e in escalations(app, ticket.id)] == [
+        (EscalationKind.WARNING, 0), (EscalationKind.BREACH, 1)]
+    loaded, _ = clocks(app, ticket.id)
+    assert loaded.escalation_level == 1
+
+
+@time_machine.travel(START, tick=False)
+def test_a_policy_may_reassign_from_level_two(app, make_ticket, make_person, supervisor):
+    boss = make_person(email="boss@example.com", name="Bea Boss", roles=(Role.SUPERVISOR,))
+    make_policy(app, supervisor, calendar=ALWAYS, first_response_minutes=60, repeat_minutes=30,
+                escalate_to=boss.email, reassign=True)
+    ticket = start_clocks(app, make_ticket())
+    run_sweep(app, START + timedelta(minutes=61))
+    loaded, _ = clocks(app, ticket.id)
+    assert loaded.assignee_id is None and loaded.escalation_level == 1
+    run_sweep(app, START + timedelta(minutes=91))
+    loaded, _ = clocks(app, ticket.id)
+    assert loaded.assignee_id == boss.id and loaded.escalation_level == 2
+    assert {e.notify_id for e in escalations(app, ticket.id)} == {boss.id}

@@ -84,7 +84,7 @@ def _sweep_batch(now: datetime, limit: int, report: SweepReport) -> int:
     """One batch of due tickets, committed; returns how many were due in it."""
     from desk.sla.sweep import run_batch
 
-    _write_transaction()
+    write_transaction()
     policies = list_policies()
     checked, raised, slow, failed = run_batch(now, limit, policies)
     report.checked += checked
@@ -114,7 +114,7 @@ def _park(ticket_id: int) -> None:
                        .values(check_at=None))
 
 
-def _write_transaction() -> None:
+def write_transaction() -> None:
     # SQLite: begin as a writer, or a read followed by a write fails on a busy database.
     session = db.session()
     if not session.in_transaction() and session.get_bind().dialect.name == "sqlite":

@@ -6,9 +6,10 @@ ticket's clocks catch up with its next change or the next full recompute.
 """
 
 import logging
+from datetime import datetime
 
 from desk.commits import savepoint
-from desk.models import Contact, Message, Ticket
+from desk.models import Contact, Message, Ticket, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -19,9 +20,21 @@ def ticket_changed(ticket: Ticket) -> None:
 
     try:
         with savepoint():
-            service.ticket_changed(ticket)
+            row = service.ticket_changed(ticket)
     except Exception:  # noqa: BLE001 - the ticket's own change must still be kept
         log.exception("SLA recompute failed for ticket %s", ticket.id)
+        return
+    _sweep_now_if_due(ticket.id, row.check_at)
+
+
+def _sweep_now_if_due(ticket_id: int, check_at: datetime | None) -> None:
+    """Escalation rules run on events too: a change that made something due (a higher
+    priority under a tighter policy, say) is swept right after the commit."""
+    if check_at is not None and check_at <= utcnow():
+        from desk.jobs import enqueue
+        from desk.sla.jobs import sweep_ticket
+
+        enqueue(sweep_ticket, ticket_id)
 
 
 def inbound_message(ticket: Ticket, message: Message, contact: Contact) -> None:

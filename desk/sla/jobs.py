@@ -7,6 +7,24 @@ def sweep() -> list[str]:
     return run().lines()
 
 
+def sweep_ticket(ticket_id: int) -> list[str]:
+    """Raise at once what an event made due for one ticket (safe to run twice)."""
+    from desk.commits import commit
+    from desk.sla.escalation import sweep_ticket as run
+    from desk.sla.escalation import write_transaction
+
+    write_transaction()
+    raised = run(ticket_id, _now())
+    commit()
+    return raised
+
+
+def _now():  # noqa: ANN202
+    from desk.models import utcnow
+
+    return utcnow()
+
+
 def watch_spikes() -> list[int]:
     """Early warning: compare negative volume with its baseline (desk.schedule.PERIODIC)."""
     from desk.sla.alerts import watch
