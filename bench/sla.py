@@ -129,8 +129,11 @@ def reset(app, ticket_ids: list[int]) -> None:
         db.session.execute(sa.update(Ticket).where(Ticket.id.in_(ticket_ids))
                            .values(priority="normal", escalation_level=0,
                                    created_at=NOW - timedelta(minutes=90)))
+        created = NOW - timedelta(minutes=90)
         db.session.execute(sa.update(TicketSla).where(TicketSla.ticket_id.in_(ticket_ids))
-                           .values(check_at=NOW - timedelta(minutes=30)))
+                           .values(check_at=NOW - timedelta(minutes=42),
+                                   warn_at=created + timedelta(minutes=48),
+                                   first_response_due_at=created + timedelta(minutes=60)))
         db.session.commit()
         db.session.remove()
 

@@ -32,8 +32,11 @@ _ENGLISH = frozenset("the and is are was not you your my i it to of for with thi
                      "been why what no please can't don't".split())
 _GERMAN = frozenset("der die das und ist sind war nicht ich ihr mein es zu mit für von auf "
                     "schon wieder bitte warum kein keine noch".split())
-_PREFIXES = sorted(((w[:-1], v) for w, v in WORDS.items() if w.endswith("*")),
-                   key=lambda item: -len(item[0]))
+_PREFIXES: dict[str, list[tuple[str, float]]] = {}
+for _word, _value in sorted(((w[:-1], v) for w, v in WORDS.items() if w.endswith("*")),
+                            key=lambda item: -len(item[0])):
+    # Looked up by the first three letters: a word is compared with a handful, not all.
+    _PREFIXES.setdefault(_word[:3], []).append((_word, _value))
 _EXACT = {w: v for w, v in WORDS.items() if not w.endswith("*")}
 
 
@@ -109,7 +112,7 @@ def _valence(tokens: list[str], i: int) -> tuple[float, int]:
         return _EXACT[word], 1
     if word in NEGATIONS or word in INTENSIFIERS:
         return 0.0, 1
-    for prefix, value in _PREFIXES:
+    for prefix, value in _PREFIXES.get(word[:3], ()):
         if word.startswith(prefix):
             return value, 1
     return 0.0, 1

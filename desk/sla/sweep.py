@@ -17,7 +17,7 @@ desk.sla.escalation.sweep_ticket.
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -38,6 +38,7 @@ from desk.models import (
     Ticket,
     TicketSla,
 )
+from desk.sla.calendar import BusinessCalendar
 from desk.sla.clocks import RunningClock, Stage, stages
 from desk.sla.policies import calendar_of, matching_policy
 
@@ -85,7 +86,7 @@ def plan(rows: list[Any], policies: list[SlaPolicy], now: datetime,
             slow.append(row.ticket_id)
             continue
         try:
-            all_stages = stages(policy, _clocks(row, policy))
+            all_stages = stages(policy, _clocks(row, policy, now))
         except Exception as exc:  # noqa: BLE001 - one broken ticket never stops the others
             failed.append((row.ticket_id, exc))
             continue
@@ -97,7 +98,22 @@ def plan(rows: list[Any], policies: list[SlaPolicy], now: datetime,
     return plans, slow
 
 
-def _clocks(row: Any, policy: SlaPolicy) -> list[RunningClock]:
+def _warning(calendar: BusinessCalendar, start: datetime, minutes: float,
+             now: datetime) -> datetime:
+    """When a clock's warning falls due; an early bound when that is still in the future.
+
+    Business time never runs faster than the wall clock, so the warning comes no
+    sooner than `start + minutes`. While that bound lies ahead, it serves as the
+    next check (a little early at worst, and then computed exactly) and the
+    calendar is not walked for a target weeks away.
+    """
+    earliest = start + timedelta(minutes=minutes)
+    if earliest > now:
+        return earliest
+    return calendar.add(start, minutes)
+
+
+def _clocks(row: Any, policy: SlaPolicy, now: datetime) -> list[RunningClock]:
     """The running clocks from the stored due times; warnings from the calendar."""
     calendar = calendar_of(policy)
     offset = row.paused_minutes or 0.0
@@ -111,7 +127,7 @@ def _clocks(row: Any, policy: SlaPolicy) -> list[RunningClock]:
          offset),
     ):
         if due is not None and start is not None:
-            warn = calendar.add(start, minutes * policy.warn_share + extra)
+            warn = _warning(calendar, start, minutes * policy.warn_share + extra, now)
             clocks.append(RunningClock(clock, start, warn, due))
     return clocks
 
