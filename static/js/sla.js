@@ -25,7 +25,10 @@
       if (isNaN(due)) return;
       var left = due - now;
       var template = left <= 0 ? el.dataset.overdue : el.dataset.left;
-      if (template) el.textContent = template.replace("%(time)s", span(left));
+      var text = template ? template.replace("%(time)s", span(left)) : el.textContent;
+      // Only a changed text is written: writing it is itself a mutation the observer
+      // below would hear, and an unchanged write would tick for ever.
+      if (el.textContent !== text) el.textContent = text;
       el.classList.toggle("sla-breached", left <= 0);
       el.classList.toggle("sla-warning", left > 0 && warn !== null && warn <= now);
       el.classList.toggle("sla-ok", left > 0 && (warn === null || warn > now));
