@@ -73,5 +73,30 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 
+    # SLA and escalation (desk.sla). Risk: a message at or below DESK_RISK_NEGATIVE is
+    # negative, at or below DESK_RISK_VERY_NEGATIVE very negative (sentiment is -1..1); an
+    # author with DESK_RISK_REACH followers or more has a high reach.
+    DESK_RISK_NEGATIVE = float(os.environ.get("DESK_RISK_NEGATIVE", "-0.3"))
+    DESK_RISK_VERY_NEGATIVE = float(os.environ.get("DESK_RISK_VERY_NEGATIVE", "-0.6"))
+    DESK_RISK_REACH = int(os.environ.get("DESK_RISK_REACH", "10000"))
+    # Early warning: topics (comma-separated words) counted besides each whole channel; a
+    # spike is DESK_ALERT_SIGMA deviations over the same hour of week in the last
+    # DESK_ALERT_WEEKS weeks, and at least DESK_ALERT_MIN_COUNT negative messages in an hour.
+    DESK_ALERT_TOPICS = tuple(
+        t.strip().lower()
+        for t in os.environ.get("DESK_ALERT_TOPICS", "verspätung,ausfall,refund,outage").split(",")
+        if t.strip()
+    )
+    DESK_ALERT_SIGMA = float(os.environ.get("DESK_ALERT_SIGMA", "3"))
+    DESK_ALERT_WEEKS = int(os.environ.get("DESK_ALERT_WEEKS", "4"))
+    DESK_ALERT_MIN_COUNT = int(os.environ.get("DESK_ALERT_MIN_COUNT", "5"))
+    # Escalation digest mail to supervisors; no DESK_SMTP_HOST: no mail is sent.
+    DESK_SMTP_HOST = os.environ.get("DESK_SMTP_HOST") or None
+    DESK_SMTP_PORT = int(os.environ.get("DESK_SMTP_PORT", "25"))
+    DESK_SMTP_USER = os.environ.get("DESK_SMTP_USER") or None
+    DESK_SMTP_PASSWORD = os.environ.get("DESK_SMTP_PASSWORD") or None
+    DESK_SMTP_STARTTLS = _flag("DESK_SMTP_STARTTLS", False)
+    DESK_MAIL_FROM = os.environ.get("DESK_MAIL_FROM", "desk@localhost")
+
     # Load demo data on first start (make run sets it; production does not).
     DESK_LOAD_DEMO = _flag("DESK_LOAD_DEMO", False)

@@ -23,11 +23,13 @@ def create_app(config_class: type = Config) -> Flask:
     from desk import cli, commits, pages
     from desk.faq import jobs as faq_jobs
     from desk.live import broadcast, sockets
+    from desk.sla import live as sla_live
 
     commits.install()
     broadcast.install()
     sockets.install()
     faq_jobs.install()
+    sla_live.install()
     pages.install(app)
     cli.install(app)
     return app
@@ -99,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from desk.intake.views import bp as intake_bp
     from desk.live.views import bp as live_bp
     from desk.replies.views import bp as replies_bp
+    from desk.sla.views import bp as sla_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
@@ -110,4 +113,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(canned_bp)
     app.register_blueprint(channels_bp)
     app.register_blueprint(contacts_bp)
+    app.register_blueprint(sla_bp)
     register_api(app)

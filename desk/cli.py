@@ -49,7 +49,7 @@ class DeskGroup(AppGroup):
 
 
 desk_cli = DeskGroup(
-    "desk", help="desk operations: people, tokens, channels, import, demo, worker."
+    "desk", help="desk operations: people, tokens, channels, import, demo, worker, sweep."
 )
 
 
@@ -283,6 +283,28 @@ def serve(host: str, port: int) -> None:
         # No Redis, so no RQ scheduler: this process runs the periodic tasks itself.
         EmbeddedScheduler(app).start()
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True)
+
+
+@desk_cli.command("sweep")
+@click.option("--at", "at", default=None, help="sweep as of this ISO-8601 time (UTC if naive)")
+def sweep(at: str | None) -> None:
+    """Run the SLA escalation sweep once and print what it did."""
+    from datetime import UTC, datetime
+
+    from desk.sla.escalation import sweep as run_sweep
+
+    now = None
+    if at is not None:
+        try:
+            now = datetime.fromisoformat(at)
+        except ValueError as exc:
+            raise click.UsageError(f"--at {at!r} is not an ISO-8601 time") from exc
+        now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    report = run_sweep(now)
+    for line in report.lines():
+        click.echo(line)
+    if report.failed:
+        sys.exit(1)
 
 
 def install(app: Flask) -> None:

@@ -40,3 +40,25 @@ ALL = {
     for signal in (ticket_created, ticket_updated, ticket_assigned, message_created,
                    delivery_updated)
 }
+
+escalation_raised = _signals.signal("escalation.raised")
+"""A ticket was escalated (a warning, a breach level, by hand or for risk).
+
+kwargs: ticket_id, team_id, escalation_id, level, kind, clock, reason, notify_id
+(the person who must act, or None for every supervisor).
+"""
+
+escalation_acknowledged = _signals.signal("escalation.acknowledged")
+"""A supervisor acknowledged a ticket's escalations or lowered its level.
+
+kwargs: ticket_id, team_id, level (the ticket's level now).
+"""
+
+alert_raised = _signals.signal("alert.raised")
+"""Early warning: negative messages spike on a channel or topic. Sent to supervisors only.
+
+kwargs: alert_id, channel_id, topic, count, baseline_mean.
+"""
+
+ALL["escalation.raised"] = escalation_raised
+ALL["escalation.acknowledged"] = escalation_acknowledged

@@ -45,6 +45,12 @@ PERIODIC: list[Periodic] = [
     Periodic("desk.replies.jobs.sweep_outbox", every=timedelta(minutes=1)),
     # Intake: re-queue events stuck in received/processing past their lease.
     Periodic("desk.intake.jobs.reconcile_intake", every=timedelta(minutes=2), queue="intake"),
+    # SLA: warnings, breaches and escalation levels that fell due (desk.sla).
+    Periodic("desk.sla.jobs.sweep", every=timedelta(minutes=1)),
+    # Early warning: spikes of negative messages per channel and topic (desk.sla.alerts).
+    Periodic("desk.sla.jobs.watch_spikes", every=timedelta(minutes=10)),
+    # The supervisors' e-mail digest of new escalations (desk.sla.digest).
+    Periodic("desk.sla.jobs.send_digest", every=timedelta(minutes=30)),
 ]
 
 

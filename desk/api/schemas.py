@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from desk.models import Priority, Status
+from desk.sla.schemas import SlaSchema  # noqa: F401 - named in TicketSchema
 
 _statuses = [s.value for s in Status]
 _priorities = [p.value for p in Priority]
@@ -34,6 +35,11 @@ class TicketSchema(Schema):
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
     due_at = fields.DateTime(allow_none=True)
+    sla = fields.Nested("SlaSchema", metadata={"description": "SLA clocks; policy null: none"})
+    escalation_level = fields.Integer()
+    sentiment = fields.Float(allow_none=True, metadata={"description": "-1..1, newest inbound"})
+    priority_reason = fields.String(allow_none=True,
+                                    metadata={"description": 'e.g. "negative, 48k followers"'})
 
 
 class MessageSchema(Schema):
@@ -59,7 +65,8 @@ class TicketPageSchema(Schema):
 
 class TicketQuerySchema(Schema):
     view = fields.String(load_default="open",
-                         validate=validate.OneOf(["open", "unassigned", "mine", "teams", "all"]))
+                         validate=validate.OneOf(["open", "unassigned", "mine", "teams", "all",
+                                                  "at_risk", "breached", "escalated"]))
     status = fields.String(validate=validate.OneOf(_statuses))
     assignee = fields.String(metadata={"description": "`me`, `none`, an e-mail or a person id"})
     team = fields.String(metadata={"description": "a team's name"})

@@ -24,8 +24,9 @@ from desk.errors import Invalid
 from desk.extensions import api, csrf, db
 from desk.inbox import queue
 from desk.inbox import service as inbox
-from desk.models import Channel, Message, Person, Priority, Status, Team, Ticket
+from desk.models import Channel, Message, Person, Priority, Status, Team, Ticket, TicketSla
 from desk.replies import service as replies
+from desk.sla import status as sla_status
 
 bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Tickets")
 
@@ -36,16 +37,22 @@ def register(app: Flask) -> None:
     from desk.channels.views import api_bp as channels_api
     from desk.faq.views import api_bp as faq_api
     from desk.intake.views import api_bp as intake_api
+    from desk.sla.views import api_bp as sla_api
 
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "a person's API token"}
     )
-    for blueprint in (bp, intake_api, faq_api, presence_api, canned_api, channels_api):
+    for blueprint in (bp, intake_api, faq_api, presence_api, canned_api, channels_api,
+                      sla_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 
 
 def ticket_json(ticket: Ticket) -> dict[str, Any]:
+    return _ticket_fields(ticket) | sla_status.ticket_facts(ticket)
+
+
+def _ticket_fields(ticket: Ticket) -> dict[str, Any]:
     return {
         "id": ticket.id,
         "status": ticket.status.value,
@@ -66,7 +73,16 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def row_json(row: sa.Row[Any]) -> dict[str, Any]:
+def row_json(row: sa.Row[Any], sla: TicketSla | None = None) -> dict[str, Any]:
+    return _row_fields(row) | {
+        "sla": sla_status.sla_json(sla),
+        "escalation_level": row.escalation_level,
+        "sentiment": row.sentiment,
+        "priority_reason": sla.priority_reason if sla else None,
+    }
+
+
+def _row_fields(row: sa.Row[Any]) -> dict[str, Any]:
     return {
         "id": row.id,
         "status": row.status.value,
@@ -144,7 +160,9 @@ def list_tickets(args: dict[str, Any]) -> dict[str, Any]:
     """List tickets in queue order (nearest due first, then oldest), a page at a time."""
     person = desk_worker()
     page = queue.list_page(person, _filter_from(args, person), args.get("cursor"), args["limit"])
-    return {"items": [row_json(row) for row in page.rows], "next": page.next_cursor}
+    slas = sla_status.rows_for(row.id for row in page.rows)
+    return {"items": [row_json(row, slas.get(row.id)) for row in page.rows],
+            "next": page.next_cursor}
 
 
 @bp.route("/tickets/<int:ticket_id>")

@@ -19,9 +19,22 @@ from flask import current_app
 from desk.auth.access import visible_parts, visible_tickets
 from desk.errors import Invalid
 from desk.extensions import db
-from desk.models import OPEN_STATUSES, Channel, Contact, Person, Status, Team, Ticket
+from desk.models import (
+    OPEN_STATUSES,
+    Channel,
+    Contact,
+    Escalation,
+    EscalationKind,
+    Person,
+    Role,
+    Status,
+    Team,
+    Ticket,
+    TicketSla,
+    utcnow,
+)
 
-VIEWS = ("open", "unassigned", "mine", "teams", "all")
+VIEWS = ("open", "unassigned", "mine", "teams", "all", "at_risk", "breached", "escalated")
 
 
 @dataclass(frozen=True)
@@ -74,11 +87,13 @@ class Page:
 ROW_COLUMNS = (
     Ticket.id, Ticket.subject, Ticket.preview, Ticket.status, Ticket.priority, Ticket.due_at,
     Ticket.created_at, Ticket.updated_at, Ticket.last_message_at, Ticket.message_count,
-    Ticket.version, Ticket.team_id, Ticket.assignee_id,
+    Ticket.version, Ticket.team_id, Ticket.assignee_id, Ticket.escalation_level,
+    Ticket.sentiment,
     Channel.slug.label("channel_slug"), Channel.name.label("channel_name"),
     Contact.handle.label("contact_handle"), Contact.name.label("contact_name"),
     Contact.reach.label("contact_reach"),
     Person.name.label("assignee_name"), Team.name.label("team_name"),
+    TicketSla.warn_at.label("sla_warn_at"), TicketSla.paused_at.label("sla_paused_at"),
 )
 
 
@@ -108,6 +123,8 @@ def conditions(
         where.append(Ticket.assignee_id == person.id)
     elif wanted.view == "teams":
         where.append(Ticket.team_id.in_(person.team_ids))
+    elif wanted.view in SLA_VIEWS:
+        where.append(sla_condition(person, wanted.view))
     if wanted.assignee_id is not None:
         where.append(Ticket.assignee_id == wanted.assignee_id)
     if wanted.team_id is not None:
@@ -117,6 +134,29 @@ def conditions(
     if wanted.q:
         where.append(matches_text(wanted.q))
     return where
+
+
+SLA_VIEWS = ("at_risk", "breached", "escalated")
+
+
+def sla_condition(person: Person, view: str) -> sa.ColumnElement[bool]:
+    """at_risk: past the warning share, not yet due; breached: past due (due_at is the
+    nearest running clock, so both ride the queue indexes); escalated: escalations that
+    name the person, or name nobody and the person supervises, not yet acknowledged."""
+    now = utcnow()
+    if view == "breached":
+        return Ticket.due_at <= now
+    if view == "at_risk":
+        warned = (sa.exists().where(TicketSla.ticket_id == Ticket.id, TicketSla.warn_at <= now)
+                  .correlate(Ticket))
+        return sa.and_(Ticket.due_at > now, warned)
+    mine = Escalation.notify_id == person.id
+    if person.has_role(Role.SUPERVISOR, Role.ADMIN):
+        mine = sa.or_(mine, Escalation.notify_id.is_(None))
+    return sa.exists().where(
+        Escalation.ticket_id == Ticket.id, Escalation.acknowledged_at.is_(None),
+        Escalation.kind != EscalationKind.WARNING, mine,
+    )
 
 
 def matches_text(q: str) -> sa.ColumnElement[bool]:
@@ -145,6 +185,7 @@ def list_page(
         .join(Contact, Contact.id == Ticket.contact_id)
         .outerjoin(Person, Person.id == Ticket.assignee_id)
         .outerjoin(Team, Team.id == Ticket.team_id)
+        .outerjoin(TicketSla, TicketSla.ticket_id == Ticket.id)
         .where(*conditions(person, wanted))
     )
     rows: list[sa.Row[Any]] = []

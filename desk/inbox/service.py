@@ -8,6 +8,7 @@ from desk.commits import commit, send_after_commit
 from desk.errors import Forbidden, NotFound
 from desk.extensions import db
 from desk.models import Message, Person, Priority, Status, Ticket, utcnow
+from desk.sla import hooks as sla
 from desk.tickets import change
 
 
@@ -74,6 +75,7 @@ def update(
         return ticket
     old = {"status": ticket.status, "priority": ticket.priority}
     ticket = change(ticket.id, values, seen_version=seen_version)
+    sla.ticket_changed(ticket)  # clocks pause, stop or change target with it
     changes = {key: values[key].value for key in ("status", "priority") if key in values}
     for key, new in changes.items():
         audit.record(f"ticket.{key}", person, ticket.id, old=old[key], new=new)

@@ -49,6 +49,7 @@ from desk.models import (
 from desk.replies import service as replies
 from desk.replies.drafts import draft_for
 from desk.replies.outbox import outbox_items
+from desk.sla.status import sla_panel
 
 bp = Blueprint("inbox", __name__)
 desk_only = roles_required(*DESK_ROLES)
@@ -259,6 +260,7 @@ def _ticket_context(person: Person, ticket: Ticket, forms: dict[str, FlaskForm])
             data={"status": ticket.status.value, "priority": ticket.priority.value},
         ),
         "assign_form": forms.get("assign") or _assign_form(person, ticket, formdata=None),
+        "sla": sla_panel(ticket),
     }
 
 

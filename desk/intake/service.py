@@ -39,6 +39,7 @@ from desk.models import (
     utcnow,
 )
 from desk.sanitize import clean_html, clean_line, html_to_text, safe_url, text_to_html
+from desk.sla import hooks as sla
 
 log = logging.getLogger(__name__)
 
@@ -359,6 +360,7 @@ def open_or_join_ticket(event: IntakeEvent, data: dict[str, Any]) -> Message | N
         from desk.contacts.service import link_cross_posts
 
         link_cross_posts(ticket, contact, f"{ticket.subject} {body_text}")
+    sla.inbound_message(ticket, message, contact)  # sentiment, risk priority, clocks
     audit.record("message.inbound", None, ticket.id, message_id=message.id,
                  intake_event_id=event.id)
     facts = {"ticket_id": ticket.id, "team_id": ticket.team_id}

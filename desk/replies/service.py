@@ -13,6 +13,7 @@ from desk.inbox.service import get_ticket
 from desk.models import Delivery, Draft, Message, MessageKind, Person, Status, Ticket, utcnow
 from desk.replies import outbox
 from desk.sanitize import html_to_text, text_to_html
+from desk.sla import hooks as sla
 from desk.tickets import change
 
 MAX_BODY = 20_000
@@ -67,6 +68,7 @@ def add_reply(
     db.session.flush()
     # The outbox row in the reply's own transaction: a reply is never stored unsent-able.
     outbox.queue(message, ticket.channel)
+    sla.ticket_changed(ticket)  # the reply stops the response clock
     audit.record("message.reply", person, ticket.id, message_id=message.id)
     db.session.execute(
         sa.delete(Draft).where(Draft.person_id == person.id, Draft.ticket_id == ticket.id)

@@ -2,7 +2,7 @@
 contacts unified across channels, related tickets, attachments
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-24 11:20:00.000000
 
 """
@@ -14,7 +14,7 @@ import desk.models.base
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

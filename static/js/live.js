@@ -6,7 +6,8 @@
   "use strict";
 
   var EVENTS = ["ticket.created", "ticket.updated", "ticket.assigned",
-                "message.created", "delivery.updated"];
+                "message.created", "delivery.updated", "escalation.raised",
+                "escalation.acknowledged"];
   var DEBOUNCE_MS = 250;        // a burst of events becomes one fetch
   var HEARTBEAT_MS = 20000;     // presence expires on the server after ~45 s of silence
   var IDLE_MS = 5 * 60 * 1000;  // no input for this long: away
@@ -365,6 +366,10 @@
     socket.on("connect_error", function () { setOnline(false); });
     EVENTS.forEach(function (name) { socket.on(name, onEvent); });
     socket.on("presence.updated", onPresence);
+    // Early-warning alerts (supervisors only): static/js/sla.js refreshes the banner.
+    socket.on("alert.raised", function (payload) {
+      document.dispatchEvent(new CustomEvent("desk:alert", { detail: payload }));
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -1,0 +1,1 @@
+"""SLA policies, business-time clocks, escalation, sentiment and early warning."""
