@@ -21,6 +21,7 @@ def create_app(config_class: type = Config) -> Flask:
     _register_blueprints(app)
 
     from desk import cli, commits, pages
+    from desk.assignment import jobs as assignment_jobs
     from desk.faq import jobs as faq_jobs
     from desk.live import broadcast, sockets
 
@@ -28,6 +29,7 @@ def create_app(config_class: type = Config) -> Flask:
     broadcast.install()
     sockets.install()
     faq_jobs.install()
+    assignment_jobs.install()
     pages.install(app)
     cli.install(app)
     return app

@@ -39,6 +39,8 @@ class Periodic:
 PERIODIC: list[Periodic] = [
     # FAQ: cluster recent good answers into suggestions for the editors (desk.faq).
     Periodic("desk.faq.jobs.suggest_candidates", every=timedelta(hours=6)),
+    # Assignment: response timers, absent agents' tickets, backlog drain (desk.assignment).
+    Periodic("desk.assignment.jobs.sweep", every=timedelta(minutes=1)),
 ]
 
 

@@ -1,5 +1,6 @@
 """All models, importable from one place; one module per aggregate."""
 
+from desk.models.assignment import AgentState, AssignmentRule, AssignMode, ResponseAction
 from desk.models.audit import AuditEvent
 from desk.models.base import Base, utcnow
 from desk.models.canned import (
@@ -48,6 +49,10 @@ from desk.models.tickets import (
 )
 
 __all__ = [
+    "AgentState",
+    "AssignMode",
+    "AssignmentRule",
+    "ResponseAction",
     "OPEN_STATUSES",
     "ApiToken",
     "AuditEvent",
