@@ -91,6 +91,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN00
 def _register_blueprints(app: Flask) -> None:
     from desk.admin.views import bp as admin_bp
     from desk.api.views import register as register_api
+    from desk.assignment.views import bp as assignment_bp
     from desk.auth.views import bp as auth_bp
     from desk.canned.views import bp as canned_bp
     from desk.faq.views import bp as faq_bp
@@ -107,4 +108,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(live_bp)
     app.register_blueprint(replies_bp)
     app.register_blueprint(canned_bp)
+    app.register_blueprint(assignment_bp)
     register_api(app)
