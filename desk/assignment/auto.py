@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from desk.assignment.rules import rule_for
-from desk.assignment.service import hand_over
+from desk.assignment.service import begin_write, hand_over
 from desk.commits import commit
 from desk.errors import Conflict
 from desk.extensions import db
@@ -211,16 +211,6 @@ def decide(ticket_id: int, now: datetime | None = None,
 # -- taking a ticket ---------------------------------------------------------------------
 
 
-def _write_transaction() -> None:
-    """Begin as a writer on SQLite (see desk.intake.service): read-then-write must not
-    meet a stale snapshot."""
-    session = db.session()
-    if session.in_transaction():
-        session.rollback()
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(sa.text("BEGIN IMMEDIATE"))
-
-
 def _lock_state(person_id: int) -> AgentState:
     """Lock the person's state row for this transaction (creating it when missing)."""
     bump = (
@@ -248,7 +238,7 @@ def take(ticket_id: int, person: Candidate, rule: AssignmentRule, now: datetime,
     One short transaction, committed here. False (nothing written) when the person is
     full or over the fair limit by now, or the ticket was taken or closed meanwhile.
     """
-    _write_transaction()
+    begin_write()
     state = _lock_state(person.person_id)
     load = open_loads([person.person_id])[person.person_id]
     person.load = load

@@ -26,8 +26,27 @@ MAX_BULK = 500
 MAX_REASON = 500
 
 
+def begin_write() -> None:
+    """Start the unit of work as a writer on SQLite.
+
+    A deferred SQLite transaction that reads and then writes after another
+    connection committed fails at once with "database is locked"
+    (SQLITE_BUSY_SNAPSHOT), which no busy timeout waits out; fifty people
+    claiming at once would see errors instead of one winner and 409s. Taking the
+    write lock first makes them queue (busy timeout) and read fresh. PostgreSQL
+    needs nothing: the conditional UPDATE decides there.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        session.rollback()
+    session.execute(sa.text("BEGIN IMMEDIATE"))
+
+
 def claim(person: Person, ticket_id: int) -> Ticket:
     """Take an unassigned ticket. Claiming one's own ticket again is a no-op."""
+    begin_write()
     ticket = get_ticket(person, ticket_id)
     if ticket.assignee_id == person.id:
         return ticket
@@ -59,6 +78,7 @@ def assign(
     Supervisors and admins assign anything they see; the current assignee may hand
     their ticket back or on to a colleague. Anyone else is refused (403, audited).
     """
+    begin_write()
     ticket = get_ticket(actor, ticket_id)
     holds_it = ticket.assignee_id is not None and ticket.assignee_id == actor.id
     if not (can_assign_others(actor) or holds_it):
@@ -90,6 +110,7 @@ def route_to_team(
     Without an assignee the ticket waits in the team's backlog, where the team's
     auto-assignment (if any) picks it up.
     """
+    begin_write()
     ticket = get_ticket(actor, ticket_id)
     if not can_assign_others(actor):
         refuse(actor, "ticket.route", ticket_id, "only supervisors move tickets between teams",
