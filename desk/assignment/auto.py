@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from desk.assignment.rules import rule_for
 from desk.assignment.service import begin_write, hand_over
@@ -197,14 +198,14 @@ def choose(ticket: TicketFacts, rule: AssignmentRule, people: list[Candidate], n
 def decide(ticket_id: int, now: datetime | None = None,
            exclude: frozenset[int] = frozenset()) -> int | None:
     """Who should get this ticket now (a person id), without assigning it."""
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None or ticket.team_id is None:
+    team_id = db.session.scalar(sa.select(Ticket.team_id).where(Ticket.id == ticket_id))
+    if team_id is None:
         return None
-    rule = rule_for(ticket.team_id)
+    rule = rule_for(team_id)
     if rule.mode == AssignMode.OFF:
         return None
     facts = facts_of([ticket_id])
-    chosen = choose(facts[0], rule, candidates(ticket.team_id, rule), now or utcnow(), exclude)
+    chosen = choose(facts[0], rule, candidates(team_id, rule), now or utcnow(), exclude)
     return chosen.person_id if chosen else None
 
 
@@ -248,7 +249,7 @@ def take(ticket_id: int, person: Candidate, rule: AssignmentRule, now: datetime,
                                    and state.window_count >= rule.fair_limit):
         db.session.rollback()
         return False
-    ticket = db.session.get(Ticket, ticket_id)
+    ticket = db.session.get(Ticket, ticket_id, options=[orm.lazyload(Ticket.team)])
     if ticket is None or not ticket.is_open or ticket.assignee_id is not None:
         db.session.rollback()
         return False
@@ -275,11 +276,13 @@ def assign_ticket(ticket_id: int, now: datetime | None = None,
                   exclude: frozenset[int] = frozenset(), reason: str = "auto") -> int | None:
     """Auto-assign one ticket if its team's rule says so; the new assignee's id or None."""
     now = now or utcnow()
-    ticket = db.session.get(Ticket, ticket_id)
+    ticket = db.session.execute(
+        sa.select(Ticket.team_id, Ticket.assignee_id).where(Ticket.id == ticket_id, IS_OPEN)
+    ).one_or_none()
     if ticket is None or ticket.team_id is None or ticket.assignee_id is not None:
         return None
     rule = rule_for(ticket.team_id)
-    if rule.mode == AssignMode.OFF or not ticket.is_open:
+    if rule.mode == AssignMode.OFF:
         return None
     facts = facts_of([ticket_id])[0]
     people = candidates(ticket.team_id, rule)

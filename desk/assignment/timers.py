@@ -7,6 +7,7 @@ late: each change is conditional on what the sweep saw.
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from desk import audit, events
 from desk.assignment import auto
@@ -90,7 +91,7 @@ def return_from_absent(now: datetime | None = None) -> list[int]:
             continue
         if answered_since(row.id, since):
             continue
-        ticket = db.session.get(Ticket, row.id)
+        ticket = db.session.get(Ticket, row.id, options=[orm.lazyload(Ticket.team)])
         try:
             hand_over(ticket, row.assignee_id, None, None, "ticket.returned",
                       reason="assignee absent", condition=auto.IS_OPEN)
@@ -168,7 +169,7 @@ def _escalate(ticket_id: int, seen: sa.ColumnElement[bool], assignee_id: int) ->
 def _reassign(ticket_id: int, assignee_id: int, seen: sa.ColumnElement[bool],
               now: datetime) -> bool:
     """Take the ticket from its silent assignee; the next agent gets it, else the pool."""
-    ticket = db.session.get(Ticket, ticket_id)
+    ticket = db.session.get(Ticket, ticket_id, options=[orm.lazyload(Ticket.team)])
     try:
         hand_over(ticket, assignee_id, None, None, "ticket.response_overdue",
                   reason="no answer in time", condition=seen)
