@@ -229,3 +229,23 @@ def test_the_audit_of_a_ticket_stays_linked_after_a_conflicting_assign(app, ctx,
                      {"assignee": "ben@example.com", "version": version})
     problem(stale, 409)
     assert db.session.scalar(sa.select(Ticket.assignee_id)) == people["anna"].id
+
+
+def test_supervisors_set_a_persons_capacity_and_skills(app, ctx, api_as, people,
+                                                       make_channel):
+    make_channel(slug="forum", team="Care")
+    sue = api_as(people["sue"])
+    response = sue.client.put("/api/v1/agents/anna@example.com", headers=sue.headers,
+                              json={"capacity": 3, "languages": ["de"], "channels": ["forum"]})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["capacity"] == 3
+    from desk.assignment.rules import state_of
+
+    state = state_of(people["anna"].id)
+    assert (state.capacity, state.languages, len(state.channel_ids)) == (3, ["de"], 1)
+    bad = sue.client.put("/api/v1/agents/anna@example.com", headers=sue.headers,
+                         json={"channels": ["nowhere"]})
+    assert problem(bad, 422)["fields"] == {"channels": ["unknown nowhere"]}
+    anna = api_as(people["anna"])
+    problem(anna.client.put("/api/v1/agents/anna@example.com", headers=anna.headers,
+                            json={"capacity": 99}), 403)

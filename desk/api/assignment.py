@@ -196,6 +196,38 @@ def put_presence(data: dict[str, Any]) -> dict[str, Any]:
     return {"status": result.value, "chosen": data["status"]}
 
 
+class AgentSettingsSchema(Schema):
+    capacity = fields.Integer(allow_none=True, validate=validate.Range(
+        min=1, max=assignment_rules.MAX_CAPACITY), metadata={"description": "null: team default"})
+    languages = fields.List(fields.String(validate=validate.Length(min=2, max=8)),
+                            allow_none=True, metadata={"description": "null: any language"})
+    channels = fields.List(fields.String(), allow_none=True,
+                           metadata={"description": "channel slugs; null: any channel"})
+
+
+@bp.route("/agents/<email>", methods=["PUT"])
+@bp.arguments(AgentSettingsSchema)
+@bp.response(200, AgentSchema)
+@bp.doc(security=[{"bearer": []}])
+@token_required
+def put_agent(data: dict[str, Any], email: str) -> dict[str, Any]:
+    """Set a person's own capacity and skills (supervisors); only the fields sent change."""
+    actor = desk_worker()
+    board.require_supervisor(actor, "api.agent_settings")
+    person = _person(email, "email")
+    assert person is not None  # noqa: S101 - _person raises for unknown e-mails
+    if "capacity" in data:
+        assignment_rules.set_capacity(actor, person, data["capacity"])
+    if "languages" in data or "channels" in data:
+        state = assignment_rules.state_of(person.id)
+        languages = data["languages"] if "languages" in data else state.languages
+        channel_ids = (assignment_rules.channel_ids(data["channels"]) if "channels" in data
+                       else state.channel_ids)
+        assignment_rules.set_skills(actor, person, languages, channel_ids)
+    row = next(row for row in board.agents() if row["id"] == person.id)
+    return row | {"presence": row["presence"].value, "chosen": row["chosen"].value}
+
+
 @bp.route("/agents")
 @bp.response(200, AgentListSchema)
 @bp.doc(security=[{"bearer": []}])

@@ -18,6 +18,7 @@ from desk.models import (
     AgentState,
     AssignmentRule,
     AssignMode,
+    Channel,
     Person,
     Presence,
     Priority,
@@ -233,6 +234,18 @@ def set_skills(actor: Person, person: Person, languages: list[str] | None,
     audit.record("assignment.skills", actor, person=person.email, languages=state.languages,
                  channel_ids=state.channel_ids)
     commit()
+
+
+def channel_ids(slugs: list[str] | None) -> list[int] | None:
+    """Channel slugs as ids; an unknown slug is refused (422)."""
+    if slugs is None:
+        return None
+    found = dict(db.session.execute(
+        sa.select(Channel.slug, Channel.id).where(Channel.slug.in_(slugs))).all())
+    unknown = [slug for slug in slugs if slug not in found]
+    if unknown:
+        raise Invalid(f"unknown channel {unknown[0]}", {"channels": [f"unknown {unknown[0]}"]})
+    return [found[slug] for slug in slugs]
 
 
 def refuse(actor: Person, action: str, ticket_id: int | None, detail: str, **data: Any) -> None:
