@@ -58,6 +58,7 @@ bench: install install-test
 	$(PY) -m bench.canned
 	$(PY) -m bench.faq
 	$(PY) -m bench.live
+	$(PY) -m bench.assignment
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance

@@ -21,6 +21,7 @@ def create_app(config_class: type = Config) -> Flask:
     _register_blueprints(app)
 
     from desk import cli, commits, pages
+    from desk.assignment import jobs as assignment_jobs
     from desk.faq import jobs as faq_jobs
     from desk.live import broadcast, sockets
     from desk.sla import live as sla_live
@@ -30,6 +31,7 @@ def create_app(config_class: type = Config) -> Flask:
     sockets.install()
     faq_jobs.install()
     sla_live.install()
+    assignment_jobs.install()
     pages.install(app)
     cli.install(app)
     return app
@@ -92,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from desk.admin import people as _admin_people  # noqa: F401 - its routes join admin_bp
     from desk.admin.views import bp as admin_bp
     from desk.api.views import register as register_api
+    from desk.assignment.views import bp as assignment_bp
     from desk.auth.views import bp as auth_bp
     from desk.canned.views import bp as canned_bp
     from desk.channels.views import bp as channels_bp
@@ -114,4 +117,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(channels_bp)
     app.register_blueprint(contacts_bp)
     app.register_blueprint(sla_bp)
+    app.register_blueprint(assignment_bp)
     register_api(app)

@@ -159,6 +159,27 @@ def poll(slug: str) -> None:
     click.echo(report.summary())
 
 
+@desk_cli.command("create-team")
+@click.argument("name")
+@click.option("--member", "members", multiple=True, help="A member's e-mail; repeatable.")
+@click.option("--mode", type=click.Choice(["off", "round_robin", "least_loaded"]),
+              help="Auto-assignment (default: off).")
+@click.option("--capacity", type=click.IntRange(1, 1000), help="Max open tickets per person.")
+def create_team(name: str, members: tuple[str, ...], mode: str | None,
+                capacity: int | None) -> None:
+    """Create a team with its members (and, optionally, its auto-assignment)."""
+    from desk.assignment.rules import create_team as new_team
+    from desk.assignment.rules import save_rule
+
+    with refusals_as_usage_errors():
+        team = new_team(name, list(members))
+        settings = {key: value for key, value in (("mode", mode), ("capacity", capacity))
+                    if value is not None}
+        if settings:
+            save_rule(team, None, settings)
+    click.echo(f"Created team {team.name} with {len(team.members)} member(s).")
+
+
 @desk_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--channel", help="Channel slug for rows without a channel column.")

@@ -35,6 +35,15 @@ Not a Socket.IO event: the live layer disconnects the person's sockets, and
 they reconnect (if still allowed) with the rooms their new roles give them.
 """
 
+presence_changed = _signals.signal("presence.changed")
+"""A person's presence changed: their sockets (desk.live.presence.record) or their own choice
+(PUT /api/v1/me/presence). kwargs: person_id, status ("online", "away" or "offline"; for
+source "chosen" the status that results), source ("sockets" or "chosen").
+
+Auto-assignment listens (someone online again: the backlog drains). The live layer
+broadcasts `presence.updated` for source "chosen"; socket changes it emits itself.
+"""
+
 ALL = {
     signal.name: signal
     for signal in (ticket_created, ticket_updated, ticket_assigned, message_created,

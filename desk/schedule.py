@@ -51,6 +51,8 @@ PERIODIC: list[Periodic] = [
     Periodic("desk.sla.jobs.watch_spikes", every=timedelta(minutes=10)),
     # The supervisors' e-mail digest of new escalations (desk.sla.digest).
     Periodic("desk.sla.jobs.send_digest", every=timedelta(minutes=30)),
+    # Assignment: response timers, absent agents' tickets, backlog drain (desk.assignment).
+    Periodic("desk.assignment.jobs.sweep", every=timedelta(minutes=1)),
 ]
 
 

@@ -95,9 +95,3 @@ class StatusSchema(Schema):
     status = fields.String(validate=validate.OneOf(_statuses))
     priority = fields.String(validate=validate.OneOf(_priorities))
     version = fields.Integer()
-
-
-class AssignSchema(Schema):
-    assignee = fields.String(required=True, allow_none=True,
-                             metadata={"description": "an e-mail, or null to unassign"})
-    version = fields.Integer()

@@ -8,7 +8,6 @@ from flask_smorest import Blueprint
 
 from desk.api.auth import desk_worker, token_required
 from desk.api.schemas import (
-    AssignSchema,
     BodySchema,
     MessageSchema,
     ReplySchema,
@@ -19,7 +18,6 @@ from desk.api.schemas import (
     TicketSchema,
 )
 from desk.assignment import service as assignment
-from desk.auth.service import find_person
 from desk.errors import Invalid
 from desk.extensions import api, csrf, db
 from desk.inbox import queue
@@ -32,6 +30,7 @@ bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Ticke
 
 
 def register(app: Flask) -> None:
+    from desk.api.assignment import bp as assignment_api
     from desk.api.presence import bp as presence_api
     from desk.canned.views import api_bp as canned_api
     from desk.channels.views import api_bp as channels_api
@@ -43,7 +42,7 @@ def register(app: Flask) -> None:
         "bearer", {"type": "http", "scheme": "bearer", "description": "a person's API token"}
     )
     for blueprint in (bp, intake_api, faq_api, presence_api, canned_api, channels_api,
-                      sla_api):
+                      sla_api, assignment_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 
@@ -183,23 +182,6 @@ def get_ticket(ticket_id: int) -> dict[str, Any]:
 def claim(ticket_id: int) -> dict[str, Any]:
     """Take an unassigned ticket; of simultaneous claims exactly one wins."""
     return ticket_json(assignment.claim(desk_worker(), ticket_id))
-
-
-@bp.route("/tickets/<int:ticket_id>/assign", methods=["POST"])
-@bp.arguments(AssignSchema)
-@bp.response(200, TicketSchema)
-@bp.doc(security=[{"bearer": []}])
-@token_required
-def assign(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
-    """Assign the ticket to a person by e-mail (supervisors), or to nobody."""
-    assignee = None
-    if data["assignee"] is not None:
-        assignee = find_person(data["assignee"])
-        if assignee is None:
-            raise Invalid(f"no person with e-mail {data['assignee']}", {"assignee": ["unknown"]})
-    return ticket_json(
-        assignment.assign(desk_worker(), ticket_id, assignee, data.get("version"))
-    )
 
 
 @bp.route("/tickets/<int:ticket_id>/replies", methods=["POST"])

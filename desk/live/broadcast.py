@@ -10,7 +10,7 @@ from typing import Any
 
 from desk import events
 from desk.extensions import socketio
-from desk.live.rooms import rooms_for_ticket
+from desk.live.rooms import ALL_TEAMS, rooms_for_ticket
 
 
 def _emitter(name: str) -> Callable[..., None]:
@@ -26,6 +26,16 @@ def _emitter(name: str) -> Callable[..., None]:
 _EMITTERS = {name: _emitter(name) for name in events.ALL}
 
 
+def _chosen_presence(sender: Any = None, *, person_id: int, status: str, source: str,
+                     **extra: Any) -> None:
+    # Socket presence changes are emitted by desk.live.sockets as they happen; a status a
+    # person chose (away, back online) reaches the supervisors here.
+    if source == "chosen":
+        socketio.emit("presence.updated", {"person_id": person_id, "status": status},
+                      to=ALL_TEAMS)
+
+
 def install() -> None:
     for name, signal in events.ALL.items():
         signal.connect(_EMITTERS[name], weak=False)
+    events.presence_changed.connect(_chosen_presence, weak=False)

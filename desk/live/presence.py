@@ -23,7 +23,8 @@ import sqlalchemy as sa
 from flask import current_app
 from redis import BlockingConnectionPool, Redis
 
-from desk.commits import commit
+from desk import events
+from desk.commits import commit, send_after_commit
 from desk.extensions import db
 from desk.models import Person, Presence, utcnow
 
@@ -294,5 +295,8 @@ def record(person_id: int, status: Presence) -> bool:
         .values(presence=status, presence_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount == 1:
+        send_after_commit(events.presence_changed, person_id=person_id, status=status.value,
+                          source="sockets")
     commit()
     return result.rowcount == 1

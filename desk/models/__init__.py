@@ -1,5 +1,6 @@
 """All models, importable from one place; one module per aggregate."""
 
+from desk.models.assignment import AgentState, AssignmentRule, AssignMode, ResponseAction
 from desk.models.attachments import Attachment
 from desk.models.audit import AuditEvent
 from desk.models.base import Base, utcnow
@@ -60,6 +61,10 @@ from desk.models.tickets import (
 )
 
 __all__ = [
+    "AgentState",
+    "AssignMode",
+    "AssignmentRule",
+    "ResponseAction",
     "OPEN_STATUSES",
     "Alert",
     "ApiToken",

@@ -106,8 +106,10 @@ class Team(Base):
     name: Mapped[str] = mapped_column(sa.String(80), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # Loaded only when asked for: every ticket loads its team, and a team of a few hundred
+    # people (with their roles and teams) must not come along each time.
     members: Mapped[list[Person]] = relationship(
-        secondary=team_members, back_populates="teams", lazy="selectin"
+        secondary=team_members, back_populates="teams", lazy="select"
     )
 
     def __repr__(self) -> str:

@@ -106,6 +106,20 @@ class Ticket(Base):
         # every undated row and sorts, so it gets these (docs/benchmarks.md, foundation).
         *undated_queue_indexes(),
         sa.Index("ix_tickets_contact_id", "contact_id", "created_at"),
+        # Backlog drain: a team's unassigned open tickets, oldest first.
+        sa.Index(
+            "ix_tickets_backlog", "team_id", "created_at", "id",
+            sqlite_where=sa.text("status IN ('new', 'open', 'pending') AND assignee_id IS NULL"),
+            postgresql_where=sa.text(
+                "status IN ('new', 'open', 'pending') AND assignee_id IS NULL"
+            ),
+        ),
+        # Response timer: only tickets whose assignee still owes an answer.
+        sa.Index(
+            "ix_tickets_response_due", "response_due_at",
+            sqlite_where=sa.text("response_due_at IS NOT NULL"),
+            postgresql_where=sa.text("response_due_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,6 +141,9 @@ class Ticket(Base):
     )
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id", ondelete="SET NULL"))
     due_at: Mapped[datetime | None]
+    # When the current assignee got it, and by when they must answer (response timer).
+    assigned_at: Mapped[datetime | None]
+    response_due_at: Mapped[datetime | None]
     escalation_level: Mapped[int] = mapped_column(default=0, server_default="0")
     sentiment: Mapped[float | None]
     # Bumped by every change; writers compare it so no change is overwritten unseen.

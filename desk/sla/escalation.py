@@ -246,6 +246,19 @@ def escalate_for_risk(ticket: Ticket, reason: str, started_at: datetime) -> None
               reason, None)
 
 
+RESPONSE_TIMER_REASON = "no answer from the assignee in time"
+
+
+def escalate_for_response_timer(ticket: Ticket, due_at: datetime) -> None:
+    """The team's response timer ran out (desk.assignment.timers raised the level, in the
+    caller's unit): the escalation record at that level, announced like a breach."""
+    escalation_id = _insert_once(ticket, None, "response", due_at, ticket.escalation_level,
+                                 EscalationKind.BREACH, RESPONSE_TIMER_REASON, utcnow())
+    if escalation_id is not None:
+        _announce(ticket, escalation_id, ticket.escalation_level, EscalationKind.BREACH,
+                  "response", RESPONSE_TIMER_REASON, None)
+
+
 def acknowledge(person: Person, ticket_id: int, de_escalate: bool = False) -> Ticket:
     """A supervisor takes note of the ticket's open escalations; optionally lowers it to 0."""
     from desk.inbox.service import get_ticket

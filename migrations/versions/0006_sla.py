@@ -6,7 +6,7 @@ and the sweep's next check (partial index on check_at); escalations unique per
 negative ones, for early warning); alerts unique per (channel, topic, hour).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-24 11:00:47.835957
 
 """
@@ -18,7 +18,7 @@ import desk.models.base  # noqa: F401 - UTCDateTime columns
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,357 @@
+"""Auto-assignment: who of a team gets a ticket, and taking it without overfilling anyone.
+
+The decision reads a handful of small things, never the ticket table as a whole:
+the team's rule (one row), its present members with their state (at most a few
+hundred rows), their open-ticket counts (one grouped count over the partial index
+`ix_tickets_queue_assignee`, so it reads only tickets those people hold), and for
+continuity the contact's previous ticket (`ix_tickets_contact_id`).
+
+Who may get a ticket: members of the ticket's team holding the agent role, active,
+present (live sockets say online and they did not choose away/offline), under their
+capacity (own, else the team's), with the skills (channel, contact language), and
+under the fair-distribution limit. Of those, in this order: the channel's owner; the
+agent of the contact's previous ticket (continuity); then by the team's mode -
+round robin (who got an automatic ticket longest ago) or least loaded (fewest open
+tickets, ties by round robin).
+
+Taking (`take()`) is its own short transaction that first locks the person's state
+row (an UPDATE), then counts their open tickets again and gives up when they are
+full, then assigns with `WHERE assignee_id IS NULL`: two deciders racing for one
+person or one ticket can neither overfill the person nor both win the ticket.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from desk.assignment.rules import rule_for
+from desk.assignment.service import begin_write, hand_over
+from desk.commits import commit
+from desk.errors import Conflict
+from desk.extensions import db
+from desk.inbox.queue import OPEN_CONDITION
+from desk.models import (
+    OPEN_STATUSES,
+    AgentState,
+    AssignmentRule,
+    AssignMode,
+    Channel,
+    Contact,
+    Person,
+    PersonRole,
+    Presence,
+    Role,
+    Ticket,
+    team_members,
+    utcnow,
+)
+
+DRAIN_BATCH = 200  # backlog tickets read at a time
+
+# The open statuses as literals, so the partial indexes apply (see desk.inbox.queue).
+IS_OPEN = OPEN_CONDITION
+
+
+@dataclass
+class Candidate:
+    person_id: int
+    load: int
+    capacity: int
+    languages: list[str] | None
+    channel_ids: list[int] | None
+    assign_seq: int
+    window_started_at: datetime | None
+    window_count: int
+
+    def has_room(self) -> bool:
+        return self.load < self.capacity
+
+    def under_fair_limit(self, rule: AssignmentRule, now: datetime) -> bool:
+        if not rule.fair_limit:
+            return True
+        started = self.window_started_at
+        if started is None or now - started >= timedelta(minutes=rule.fair_window_minutes):
+            return True
+        return self.window_count < rule.fair_limit
+
+    def can_work(self, channel_id: int, language: str | None) -> bool:
+        if self.channel_ids is not None and channel_id not in self.channel_ids:
+            return False
+        return not (language and self.languages is not None and language not in self.languages)
+
+
+def open_loads(person_ids: Iterable[int]) -> dict[int, int]:
+    """Open tickets held by each person (an index range per person, not a table scan)."""
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Ticket.assignee_id, sa.func.count())
+        .where(IS_OPEN, Ticket.assignee_id.in_(ids))
+        .group_by(Ticket.assignee_id)
+    )
+    loads = dict.fromkeys(ids, 0)
+    loads.update({person_id: count for person_id, count in rows})
+    return loads
+
+
+def candidates(team_id: int, rule: AssignmentRule) -> list[Candidate]:
+    """The team's agents who are present now, with load, capacity and skills."""
+    rows = db.session.execute(
+        sa.select(Person.id, AgentState.capacity, AgentState.languages, AgentState.channel_ids,
+                  AgentState.assign_seq, AgentState.window_started_at,
+                  AgentState.window_count)
+        .join(team_members, team_members.c.person_id == Person.id)
+        .join(PersonRole, sa.and_(PersonRole.person_id == Person.id,
+                                  PersonRole.role == Role.AGENT))
+        .outerjoin(AgentState, AgentState.person_id == Person.id)
+        .where(
+            team_members.c.team_id == team_id,
+            Person.is_active_account,
+            Person.presence == Presence.ONLINE,
+            sa.or_(AgentState.chosen_status.is_(None),
+                   AgentState.chosen_status == Presence.ONLINE),
+        )
+    ).all()
+    loads = open_loads(row.id for row in rows)
+    return [
+        Candidate(person_id=row.id, load=loads[row.id], capacity=row.capacity or rule.capacity,
+                  languages=row.languages, channel_ids=row.channel_ids,
+                  assign_seq=row.assign_seq or 0, window_started_at=row.window_started_at,
+                  window_count=row.window_count or 0)
+        for row in rows
+    ]
+
+
+@dataclass
+class TicketFacts:
+    """What the decision needs to know about a ticket."""
+
+    id: int
+    channel_id: int
+    contact_id: int
+    owner_id: int | None
+    language: str | None
+    created_at: datetime
+
+
+def facts_of(ticket_ids: list[int]) -> list[TicketFacts]:
+    rows = db.session.execute(
+        sa.select(Ticket.id, Ticket.channel_id, Ticket.contact_id, Ticket.created_at,
+                  Channel.owner_id, Channel.language.label("channel_language"),
+                  Contact.language.label("contact_language"))
+        .join(Channel, Channel.id == Ticket.channel_id)
+        .join(Contact, Contact.id == Ticket.contact_id)
+        .where(Ticket.id.in_(ticket_ids))
+    ).all()
+    by_id = {
+        row.id: TicketFacts(row.id, row.channel_id, row.contact_id, row.owner_id,
+                            _language(row.contact_language or row.channel_language),
+                            row.created_at)
+        for row in rows
+    }
+    return [by_id[ticket_id] for ticket_id in ticket_ids if ticket_id in by_id]
+
+
+def _language(value: str | None) -> str | None:
+    return value.lower()[:2] if value else None
+
+
+def previous_agent(ticket: TicketFacts) -> int | None:
+    """Who held the contact's most recent earlier ticket (continuity)."""
+    return db.session.scalar(
+        sa.select(Ticket.assignee_id)
+        .where(Ticket.contact_id == ticket.contact_id, Ticket.id != ticket.id,
+               Ticket.assignee_id.is_not(None), Ticket.created_at <= ticket.created_at)
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(1)
+    )
+
+
+def choose(ticket: TicketFacts, rule: AssignmentRule, people: list[Candidate], now: datetime,
+           exclude: frozenset[int] = frozenset()) -> Candidate | None:
+    """The person who should get the ticket now, or None (nobody may take it)."""
+    if rule.mode == AssignMode.OFF:
+        return None
+    able = [
+        person for person in people
+        if person.person_id not in exclude and person.has_room()
+        and person.can_work(ticket.channel_id, ticket.language)
+        and person.under_fair_limit(rule, now)
+    ]
+    if not able:
+        return None
+    by_id = {person.person_id: person for person in able}
+    if ticket.owner_id in by_id:
+        return by_id[ticket.owner_id]
+    previous = previous_agent(ticket)
+    if previous in by_id:
+        return by_id[previous]
+    if rule.mode == AssignMode.LEAST_LOADED:
+        return min(able, key=lambda p: (p.load, p.assign_seq, p.person_id))
+    return min(able, key=lambda p: (p.assign_seq, p.person_id))
+
+
+def decide(ticket_id: int, now: datetime | None = None,
+           exclude: frozenset[int] = frozenset()) -> int | None:
+    """Who should get this ticket now (a person id), without assigning it."""
+    team_id = db.session.scalar(sa.select(Ticket.team_id).where(Ticket.id == ticket_id))
+    if team_id is None:
+        return None
+    rule = rule_for(team_id)
+    if rule.mode == AssignMode.OFF:
+        return None
+    facts = facts_of([ticket_id])
+    chosen = choose(facts[0], rule, candidates(team_id, rule), now or utcnow(), exclude)
+    return chosen.person_id if chosen else None
+
+
+# -- taking a ticket ---------------------------------------------------------------------
+
+
+def _lock_state(person_id: int) -> AgentState:
+    """Lock the person's state row for this transaction (creating it when missing)."""
+    bump = (
+        sa.update(AgentState)
+        .where(AgentState.person_id == person_id)
+        .values(assign_seq=AgentState.assign_seq)
+        .execution_options(synchronize_session=False)
+    )
+    if db.session.execute(bump).rowcount == 0:
+        try:
+            with db.session.begin_nested():
+                db.session.add(AgentState(person_id=person_id, chosen_status=Presence.ONLINE,
+                                          assign_seq=0, window_count=0))
+        except sa.exc.IntegrityError:
+            db.session.execute(bump)  # someone created it meanwhile: wait for their lock
+    state = db.session.get(AgentState, person_id, populate_existing=True)
+    assert state is not None  # noqa: S101 - locked or created just now
+    return state
+
+
+def take(ticket_id: int, person: Candidate, rule: AssignmentRule, now: datetime,
+         reason: str = "auto") -> bool:
+    """Assign an unassigned ticket to `person` unless that would overfill them.
+
+    One short transaction, committed here. False (nothing written) when the person is
+    full or over the fair limit by now, or the ticket was taken or closed meanwhile.
+    """
+    begin_write()
+    state = _lock_state(person.person_id)
+    load = open_loads([person.person_id])[person.person_id]
+    person.load = load
+    window_open = (state.window_started_at is not None and now - state.window_started_at
+                   < timedelta(minutes=rule.fair_window_minutes))
+    if load >= person.capacity or (rule.fair_limit and window_open
+                                   and state.window_count >= rule.fair_limit):
+        db.session.rollback()
+        return False
+    ticket = db.session.get(Ticket, ticket_id, options=[orm.lazyload(Ticket.team)])
+    if ticket is None or not ticket.is_open or ticket.assignee_id is not None:
+        db.session.rollback()
+        return False
+    seq = (db.session.scalar(sa.select(sa.func.max(AgentState.assign_seq))) or 0) + 1
+    state.assign_seq = seq
+    state.window_count = state.window_count + 1 if window_open else 1
+    if not window_open:
+        state.window_started_at = now
+    try:
+        hand_over(ticket, None, person.person_id, None, "ticket.auto_assigned",
+                  condition=Ticket.status.in_(OPEN_STATUSES), rule=rule.mode.value,
+                  reason=reason)
+    except Conflict:
+        return False  # change() rolled back: the state row is untouched too
+    commit()
+    person.load = load + 1
+    person.assign_seq = seq
+    person.window_count = state.window_count
+    person.window_started_at = state.window_started_at
+    return True
+
+
+def assign_ticket(ticket_id: int, now: datetime | None = None,
+                  exclude: frozenset[int] = frozenset(), reason: str = "auto") -> int | None:
+    """Auto-assign one ticket if its team's rule says so; the new assignee's id or None."""
+    now = now or utcnow()
+    ticket = db.session.execute(
+        sa.select(Ticket.team_id, Ticket.assignee_id).where(Ticket.id == ticket_id, IS_OPEN)
+    ).one_or_none()
+    if ticket is None or ticket.team_id is None or ticket.assignee_id is not None:
+        return None
+    rule = rule_for(ticket.team_id)
+    if rule.mode == AssignMode.OFF:
+        return None
+    facts = facts_of([ticket_id])[0]
+    people = candidates(ticket.team_id, rule)
+    for _attempt in range(3):  # a racing decider may fill our first choice
+        chosen = choose(facts, rule, people, now, exclude)
+        if chosen is None:
+            db.session.rollback()
+            return None
+        if take(ticket_id, chosen, rule, now, reason):
+            return chosen.person_id
+        exclude = exclude | {chosen.person_id}
+    return None
+
+
+def drain(team_id: int, now: datetime | None = None, limit: int | None = None) -> int:
+    """Give a team's waiting tickets to its present agents, oldest first, while anyone
+    has room. Returns how many were assigned."""
+    now = now or utcnow()
+    rule = rule_for(team_id)
+    if rule.mode == AssignMode.OFF:
+        return 0
+    if rule in db.session:
+        db.session.expunge(rule)  # kept across the many short transactions below
+    people = candidates(team_id, rule)
+    assigned = 0
+    after: tuple[datetime, int] | None = None
+    while any(p.has_room() and p.under_fair_limit(rule, now) for p in people):
+        batch = _backlog(team_id, after)
+        if not batch:
+            break
+        for ticket in facts_of(batch):
+            after = (ticket.created_at, ticket.id)
+            chosen = choose(ticket, rule, people, now)
+            if chosen is None:
+                continue  # no one with the skills for this one; the next may fit
+            if take(ticket.id, chosen, rule, now):
+                assigned += 1
+                if limit is not None and assigned >= limit:
+                    return assigned
+            if not any(p.has_room() and p.under_fair_limit(rule, now) for p in people):
+                break
+    db.session.rollback()
+    return assigned
+
+
+def _backlog(team_id: int, after: tuple[datetime, int] | None) -> list[int]:
+    """The next waiting tickets of a team, oldest first (`ix_tickets_backlog`)."""
+    query = (
+        sa.select(Ticket.id)
+        .where(Ticket.team_id == team_id, Ticket.assignee_id.is_(None),
+               IS_OPEN)
+        .order_by(Ticket.created_at, Ticket.id)
+        .limit(DRAIN_BATCH)
+    )
+    if after is not None:
+        query = query.where(sa.tuple_(Ticket.created_at, Ticket.id) > after)
+    ids = list(db.session.scalars(query))
+    db.session.rollback()  # end the read before the next write transaction
+    return ids
+
+
+def auto_teams() -> list[int]:
+    """Teams whose rule assigns automatically."""
+    return list(db.session.scalars(
+        sa.select(AssignmentRule.team_id).where(AssignmentRule.mode != AssignMode.OFF)
+    ))
+
+
+def teams_of(person_id: int) -> list[int]:
+    return list(db.session.scalars(
+        sa.select(team_members.c.team_id).where(team_members.c.person_id == person_id)
+    ))

@@ -1,0 +1,191 @@
+"""Exactly one winner, whoever races: threads and processes, and a long random run."""
+
+import multiprocessing
+import os
+import random
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from desk.assignment import auto
+from desk.assignment import service as assignment
+from desk.auth.service import create_person
+from desk.errors import Conflict, DeskError
+from desk.extensions import db
+from desk.models import OPEN_STATUSES, AuditEvent, Person, Role, Status, Ticket
+from tests.assignment_helpers import present, set_rule, team_id
+
+CLAIMERS = 50
+# The issue asks for 10,000; on a shared 2-core machine that takes minutes per database,
+# so the suite runs 1,000 and DESK_RANDOM_STEPS=10000 the full run (docs/architecture.md).
+STEPS = int(os.environ.get("DESK_RANDOM_STEPS", "1000"))
+ASSIGNING = ("ticket.claimed", "ticket.assigned", "ticket.unassigned", "ticket.auto_assigned",
+             "ticket.returned", "ticket.response_overdue", "ticket.routed")
+
+
+def crowd(count: int, team: str = "Care") -> list[int]:
+    """Agents without passwords (hashing fifty passwords would dominate the test)."""
+    return [create_person(f"agent{n}@example.com", f"Agent {n}", [Role.AGENT], None,
+                          teams=[team]).id for n in range(count)]
+
+
+def claims_recorded(ticket_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+        AuditEvent.ticket_id == ticket_id, AuditEvent.action == "ticket.claimed"))
+
+
+def test_fifty_threads_claim_one_ticket_and_one_wins(app, ctx, make_ticket):
+    people = crowd(CLAIMERS)
+    ticket = make_ticket(team="Care")
+    barrier = threading.Barrier(CLAIMERS)
+    outcomes: list[str] = []
+
+    def claim(person_id: int) -> None:
+        with app.app_context():
+            person = db.session.get(Person, person_id)
+            # Give the connection back while waiting: the pool is smaller than the crowd.
+            db.session.expunge(person)
+            db.session.rollback()
+            barrier.wait()
+            try:
+                assignment.claim(person, ticket.id)
+                outcomes.append("won")
+            except Conflict:
+                outcomes.append("conflict")
+            except Exception as exc:  # noqa: BLE001 - any other failure is reported
+                outcomes.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=claim, args=(person_id,)) for person_id in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict"] * (CLAIMERS - 1) + ["won"]
+    db.session.expire_all()
+    assert db.session.get(Ticket, ticket.id).assignee_id in people
+    assert claims_recorded(ticket.id) == 1
+
+
+def _claim_in_child(app, person_id, ticket_id, barrier, results) -> None:
+    with app.app_context():
+        db.engine.dispose(close=False)  # never share the parent's connections
+        person = db.session.get(Person, person_id)
+        db.session.expunge(person)
+        db.session.rollback()
+        barrier.wait()
+        try:
+            assignment.claim(person, ticket_id)
+            results.put("won")
+        except Conflict:
+            results.put("conflict")
+        except Exception as exc:  # noqa: BLE001
+            results.put(repr(exc))
+
+
+def test_fifty_processes_claim_one_ticket_and_one_wins(app, ctx, make_ticket):
+    people = crowd(CLAIMERS)
+    ticket = make_ticket(team="Care")
+    db.session.remove()
+    db.engine.dispose()
+    fork = multiprocessing.get_context("fork")
+    barrier = fork.Barrier(CLAIMERS)
+    results = fork.Queue()
+    children = [fork.Process(target=_claim_in_child,
+                             args=(app, person_id, ticket.id, barrier, results))
+                for person_id in people]
+    for child in children:
+        child.start()
+    outcomes = sorted(results.get(timeout=60) for _ in children)
+    for child in children:
+        child.join(timeout=30)
+    assert outcomes == ["conflict"] * (CLAIMERS - 1) + ["won"]
+    assert {child.pid for child in children}.isdisjoint({os.getpid()})
+    assert db.session.get(Ticket, ticket.id).assignee_id in people
+    assert claims_recorded(ticket.id) == 1
+
+
+def test_random_claims_and_assignments_keep_the_invariants(app, ctx,
+                                                                       make_ticket):
+    rng = random.Random(20261124)
+    agents = crowd(8)
+    sue = create_person("sue@example.com", "Sue", [Role.SUPERVISOR], None)
+    outsider = create_person("olaf@example.com", "Olaf", [Role.AGENT], None, teams=["Shop"])
+    set_rule(mode="least_loaded", capacity=4)
+    capacity = 4
+    tickets = [make_ticket(team="Care", handle=f"@k{n}").id for n in range(120)]
+    people = {person_id: db.session.get(Person, person_id) for person_id in agents}
+    people[outsider.id] = db.session.get(Person, outsider.id)
+    supervisor = db.session.get(Person, sue.id)
+    present(*[people[person_id] for person_id in agents[:5]])
+    outcomes = {"done": 0, "refused": 0, "drained": 0}
+
+    for _step in range(STEPS):
+        roll = rng.random()
+        ticket_id = rng.choice(tickets)
+        try:
+            if roll < 0.4:
+                assignment.claim(people[rng.choice(agents)], ticket_id)
+            elif roll < 0.65:
+                assignment.assign(supervisor, ticket_id, people[rng.choice([*agents,
+                                                                            outsider.id])])
+            elif roll < 0.8:
+                holder = db.session.scalar(sa.select(Ticket.assignee_id)
+                                           .where(Ticket.id == ticket_id))
+                actor = people.get(holder) if holder and rng.random() < 0.5 else supervisor
+                assignment.unassign(actor, ticket_id, reason="random")
+            elif roll < 0.9:
+                _flip_status(supervisor, ticket_id)
+            else:
+                before = _loads(agents)
+                outcomes["drained"] += auto.drain(team_id())
+                after = _loads(agents)
+                for person_id in agents:
+                    # Auto-assignment never fills anyone past capacity.
+                    if after[person_id] > before[person_id]:
+                        assert after[person_id] <= capacity
+            outcomes["done"] += 1
+        except DeskError:
+            db.session.rollback()
+            outcomes["refused"] += 1
+
+    assert outcomes["done"] > STEPS // 2 and outcomes["refused"] > STEPS // 20
+    assert outcomes["drained"] > 0
+    _check_audit_chains(tickets)
+
+
+def _flip_status(actor: Person, ticket_id: int) -> None:
+    from desk.inbox.service import update
+
+    status = db.session.scalar(sa.select(Ticket.status).where(Ticket.id == ticket_id))
+    update(actor, ticket_id, status=Status.OPEN if status == Status.RESOLVED else Status.RESOLVED)
+
+
+def _loads(person_ids: list[int]) -> dict[int, int]:
+    loads = auto.open_loads(person_ids)
+    db.session.rollback()
+    return loads
+
+
+def _check_audit_chains(ticket_ids: list[int]) -> None:
+    """Each ticket's assignment entries chain from nobody to its assignee now."""
+    db.session.expire_all()
+    entries = db.session.execute(
+        sa.select(AuditEvent.ticket_id, AuditEvent.data)
+        .where(AuditEvent.action.in_(ASSIGNING)).order_by(AuditEvent.id)
+    ).all()
+    holder: dict[int, int | None] = dict.fromkeys(ticket_ids)
+    for ticket_id, data in entries:
+        assert data["old"] == holder[ticket_id], (ticket_id, data)
+        assert data["new"] != data["old"]
+        holder[ticket_id] = data["new"]
+    now = dict(db.session.execute(sa.select(Ticket.id, Ticket.assignee_id)).all())
+    assert now == holder
+    assert len(entries) > STEPS // 4
+
+
+@pytest.mark.parametrize("count", [1])
+def test_open_statuses_are_what_capacity_counts(count):
+    assert {status.value for status in OPEN_STATUSES} == {"new", "open", "pending"}
