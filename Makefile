@@ -37,7 +37,8 @@ static/vendor/.installed: package.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js \
 	   node_modules/socket.io-client/dist/socket.io.min.js \
-	   node_modules/modern-normalize/modern-normalize.css static/vendor/
+	   node_modules/modern-normalize/modern-normalize.css \
+	   node_modules/chart.js/dist/chart.umd.js static/vendor/
 	touch $@
 
 translations: $(VENV)/.installed

@@ -39,6 +39,9 @@ class Periodic:
 PERIODIC: list[Periodic] = [
     # FAQ: cluster recent good answers into suggestions for the editors (desk.faq).
     Periodic("desk.faq.jobs.suggest_candidates", every=timedelta(hours=6)),
+    # Reports: count changed tickets into the rollups; send last week's digest once (Mondays).
+    Periodic("desk.reports.jobs.refresh_rollups", every=timedelta(minutes=1)),
+    Periodic("desk.reports.jobs.send_weekly_digest", every=timedelta(hours=1)),
 ]
 
 

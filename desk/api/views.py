@@ -35,11 +35,12 @@ def register(app: Flask) -> None:
     from desk.canned.views import api_bp as canned_api
     from desk.faq.views import api_bp as faq_api
     from desk.intake.views import api_bp as intake_api
+    from desk.reports.api import api_bp as reports_api
 
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "a person's API token"}
     )
-    for blueprint in (bp, intake_api, faq_api, presence_api, canned_api):
+    for blueprint in (bp, intake_api, faq_api, presence_api, canned_api, reports_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 

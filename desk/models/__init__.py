@@ -37,6 +37,13 @@ from desk.models.people import (
     hash_token,
     team_members,
 )
+from desk.models.reports import (
+    CsatResponse,
+    ReportDaily,
+    ReportDigest,
+    ReportState,
+    ReportTicketFact,
+)
 from desk.models.tickets import (
     OPEN_STATUSES,
     Delivery,
@@ -63,6 +70,7 @@ __all__ = [
     "Channel",
     "ChannelKind",
     "Contact",
+    "CsatResponse",
     "Delivery",
     "EntryStatus",
     "FaqCandidate",
@@ -82,6 +90,10 @@ __all__ = [
     "PersonRole",
     "Presence",
     "Priority",
+    "ReportDaily",
+    "ReportDigest",
+    "ReportState",
+    "ReportTicketFact",
     "Role",
     "Status",
     "Team",

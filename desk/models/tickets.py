@@ -79,6 +79,9 @@ class Ticket(Base):
         ),
         sa.Index("ix_tickets_queue_status", "status", "due_at", "created_at", "id"),
         sa.Index("ix_tickets_contact_id", "contact_id", "created_at"),
+        # Reports: the rollup job reads what changed since its last run; today's counters.
+        sa.Index("ix_tickets_updated_at", "updated_at"),
+        sa.Index("ix_tickets_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
