@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from desk.intake.views import bp as intake_bp
     from desk.live.views import bp as live_bp
     from desk.replies.views import bp as replies_bp
+    from desk.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
@@ -105,4 +106,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(live_bp)
     app.register_blueprint(replies_bp)
     app.register_blueprint(canned_bp)
+    app.register_blueprint(reports_bp)
     register_api(app)

@@ -198,7 +198,8 @@ def reply(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
     status = Status(data["status"]) if "status" in data else None
     message = replies.add_reply(desk_worker(), ticket_id, data["body"], data.get("version"),
                                 status, seen_message_id=data.get("seen_message_id"),
-                                canned_reply_ids=data.get("canned_reply_ids", ()))
+                                canned_reply_ids=data.get("canned_reply_ids", ()),
+                                survey=data.get("survey", False))
     return message_json(message)
 
 

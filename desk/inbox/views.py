@@ -326,7 +326,8 @@ def reply(ticket_id: int) -> Response | tuple[str, int]:
     try:
         replies.add_reply(_person(), ticket_id, form.body.data or "",
                           status=Status.RESOLVED if resolve else None,
-                          canned_reply_ids=canned_ids(form), **_guards(form))
+                          canned_reply_ids=canned_ids(form), survey=bool(form.survey.data),
+                          **_guards(form))
     except errors.Invalid as error:
         _show_service_errors(form, error, form.body)
         return _ticket_page(ticket_id, 422, reply=form)

@@ -9,6 +9,8 @@ records nothing and is tried again next hour.
 
 import logging
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
@@ -87,6 +89,19 @@ def format_value(value: Any, kind: str) -> str:
 def headline_rows(digest: Digest) -> list[tuple[str, str, str]]:
     return [(headline_label(key), format_value(digest.current.get(key), kind),
              format_value(digest.previous.get(key), kind)) for key, kind in HEADLINES]
+
+
+@contextmanager
+def rendering() -> Iterator[None]:
+    """Outside a request (a job): translations and links as for a page, in the desk's language.
+
+    Locale and time-zone selection read the request, so a job renders inside a
+    request context of its own, at DESK_BASE_URL.
+    """
+    config = current_app.config
+    with current_app.test_request_context(base_url=config["DESK_BASE_URL"]), \
+            force_locale(config["BABEL_DEFAULT_LOCALE"]):
+        yield
 
 
 def render_html(digest: Digest) -> str:
@@ -186,7 +201,7 @@ def send_due_digest(now: datetime | None = None) -> dict[str, Any]:
     # Claim the week first: a second sender waits on (or fails at) the unique week.
     db.session.add(ReportDigest(week_start=period.start, recipients=len(to)))
     db.session.flush()
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with rendering():
         message = compose(build_digest(period), to)
     try:
         send_mail(message)
