@@ -154,3 +154,16 @@ def test_today_counters_fragment(data, client, make_person, make_ticket):
     after = client.get("/reports/today").get_data(as_text=True)
     assert before != after
     assert 'data-counter="received">1<' in after
+
+
+def test_management_role_from_the_cli_reads_reports_and_works_no_tickets(app, client, runner):
+    result = runner.invoke(args=["desk", "create-user", "chief@example.com", "--name", "Chief",
+                                 "--role", "management", "--password", "correct horse battery"])
+    assert result.exit_code == 0, result.output
+    login(client, "chief@example.com")
+    landing = client.get("/")
+    assert landing.status_code == 302 and landing.headers["Location"].endswith("/reports")
+    page = client.get("/reports").get_data(as_text=True)
+    assert "Reputation and satisfaction" in page
+    assert client.get("/inbox/open").status_code == 403
+    assert ">Inbox<" not in page

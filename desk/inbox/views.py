@@ -103,6 +103,8 @@ def _person() -> Person:
 def index() -> Response:
     """Signed-in people start at the open queue; everyone else signs in first."""
     if current_user.is_authenticated:
+        if current_user.has_role(Role.MANAGEMENT) and not current_user.has_role(*DESK_ROLES):
+            return redirect(url_for("reports.index"))  # management reads reports only
         if current_user.has_role(Role.FAQ_EDITOR) and not current_user.has_role(*DESK_ROLES):
             return redirect(url_for("faq.review"))  # FAQ editors alone do not work tickets
         return redirect(url_for("inbox.queue_view", view="open"))

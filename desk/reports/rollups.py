@@ -108,7 +108,9 @@ def refresh_tickets(
                           negative_below=negative_below) for ticket in tickets]
     db.session.execute(sa.delete(ReportTicketFact).where(ReportTicketFact.ticket_id.in_(ids)))
     if facts:
-        db.session.execute(sa.insert(ReportTicketFact), facts)
+        # Core executemany (batched); the ORM's bulk insert would split the rows into
+        # many small groups by which columns are NULL.
+        db.session.execute(ReportTicketFact.__table__.insert(), facts)
     days.update(fact["day"] for fact in facts)
     if rebuild:
         rebuild_days(days)

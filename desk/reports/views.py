@@ -117,17 +117,16 @@ def _request_or_default(person: Person) -> tuple[service.ReportRequest, list[str
 def index() -> str:
     person = _reader()
     asked, messages = _request_or_default(person)
-    level = asked.scope.level if not person.has_role(Role.MANAGEMENT, Role.ADMIN) else "all"
     role_view = _role_view(person)
     sections = _sections(role_view, asked)
     current = metrics.summary(asked.period, asked.scope)
     previous = metrics.summary(asked.period.previous(), asked.scope)
     return render_template(
         "reports/index.html", asked=asked, messages=messages, sections=sections,
-        role_view=role_view, level=level, current=current, previous=previous,
+        role_view=role_view, current=current, previous=previous,
         headline_keys=_HEADLINES, teams=_teams_for(person),
         channels=db.session.scalars(sa.select(Channel).order_by(Channel.slug)).all(),
-        today=metrics.today(asked.scope) if role_view != "agent" else None,
+        today=metrics.today(asked.scope) if role_view == "supervisor" else None,
     )
 
 
