@@ -51,9 +51,9 @@ def survey_url(token: str) -> str:
 
 def survey_paragraph(ticket: Ticket, agent: Person) -> str:
     """The HTML appended to a reply: a short question and the link."""
-    url = survey_url(survey_token(ticket, agent))
-    return (f"<p>{escape(_('How did we do? Rate our answer:'))} "
-            f'<a href="{escape(url)}" rel="nofollow noopener">{escape(url)}</a></p>')
+    url = escape(survey_url(survey_token(ticket, agent)))
+    question = escape(_("How did we do? Rate our answer:"))
+    return f'<p>{question} <a href="{url}" rel="nofollow noopener">{url}</a></p>'
 
 
 def open_survey(token: str) -> dict[str, Any]:
