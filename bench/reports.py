@@ -20,6 +20,7 @@ Then:
 """
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -32,9 +33,9 @@ from flask import Flask
 
 from bench import dataset
 from bench.common import (
+    PG_URL,
     create_bench_app,
     database_names,
-    database_url,
     format_table,
     fresh_database,
     git_revision,
@@ -47,6 +48,10 @@ from bench.common import (
 )
 
 DB_NAME = "desk_bench_reports"
+# Its own PostgreSQL database, never the shared desk_bench others' benchmarks drop and refill.
+PG_REPORTS_URL = os.environ.get(
+    "BENCH_REPORTS_POSTGRES_URL", str(sa.make_url(PG_URL).set(database=DB_NAME).render_as_string(
+        hide_password=False)))
 REPORT_NAMES = ("volume", "response", "sla", "agents", "sentiment", "topics", "faq", "csat",
                 "backlog", "reopens", "escalations", "summary")
 STATUS = (("new", 4), ("open", 5), ("pending", 3), ("resolved", 83), ("spam", 5))
@@ -219,8 +224,23 @@ def request_figures(app: Flask, args: argparse.Namespace) -> list[list[Any]]:
     return rows
 
 
+def own_database(kind: str) -> str:
+    """A fresh database of this kind, named for this benchmark alone."""
+    if kind == "sqlite":
+        return fresh_database(kind, DB_NAME)
+    target = sa.make_url(PG_REPORTS_URL)
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+            connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        admin.dispose()
+    return PG_REPORTS_URL
+
+
 def run_database(kind: str, args: argparse.Namespace) -> tuple[list[list[Any]], list[list[Any]]]:
-    url = fresh_database(kind, DB_NAME)
+    url = own_database(kind)
     app = create_bench_app(url)
     migrate(app)
     progress(f"{kind}: loading")
@@ -252,7 +272,7 @@ def main(argv: list[str] | None = None) -> None:
         rollups, requests = run_database(kind, args)
         rollup_rows += rollups
         request_rows += requests
-    pg = database_url("postgresql", DB_NAME) if "postgresql" in database_names(args.db) else None
+    pg = PG_REPORTS_URL if "postgresql" in database_names(args.db) else None
     print(machine_summary(pg, revision))
     print(f"load average at start (1/5/15 min): {start_load}")
     print(f"\nreports, {args.tickets:,} tickets over 365 days ({date.today()})\n")

@@ -164,6 +164,32 @@ def test_management_role_from_the_cli_reads_reports_and_works_no_tickets(app, cl
     landing = client.get("/")
     assert landing.status_code == 302 and landing.headers["Location"].endswith("/reports")
     page = client.get("/reports").get_data(as_text=True)
-    assert "Reputation and satisfaction" in page
+    assert "Reputation und Zufriedenheit" in page  # no language chosen: the desk's German
+    assert 'id="report-topics"' in page
     assert client.get("/inbox/open").status_code == 403
-    assert ">Inbox<" not in page
+    assert ">Posteingang<" not in page and ">Berichte<" in page
+
+
+def test_cli_rebuilds_the_reports_and_reports_the_digest_state(app, runner, make_ticket):
+    make_ticket()
+    result = runner.invoke(args=["desk", "reports-rebuild"])
+    assert result.exit_code == 0 and "Counted 1 tickets" in result.output
+    result = runner.invoke(args=["desk", "digest"])
+    assert result.exit_code == 0 and "DESK_SMTP_HOST is not set" in result.output
+
+
+def test_cli_digest_with_an_unreachable_mail_server_fails_in_one_line(app, runner,
+                                                                     make_person):
+    import socket
+
+    make_person("chief@example.com", "Chief", roles=(Role.MANAGEMENT,))
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    app.config.update(DESK_SMTP_HOST="127.0.0.1", DESK_SMTP_PORT=port)
+    try:
+        result = runner.invoke(args=["desk", "digest"])
+    finally:
+        app.config.update(DESK_SMTP_HOST=None, DESK_SMTP_PORT=25)
+    assert result.exit_code != 0
+    assert "mail server" in result.output and len(result.output.strip().splitlines()) == 1
