@@ -59,6 +59,7 @@ bench: install install-test
 	$(PY) -m bench.canned
 	$(PY) -m bench.faq
 	$(PY) -m bench.live
+	$(PY) -m bench.reports
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance
