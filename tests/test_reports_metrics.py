@@ -97,6 +97,18 @@ def test_agents(data):
     assert rows[None]["tickets"] == 1  # T3, nobody's yet
 
 
+def test_per_channel_and_trend(data):
+    channels = {row["channel"]: row for row in metrics.channels(PERIOD, ALL)}
+    assert channels["x"]["tickets"] == 2 and channels["x"]["response_rate"] == 1.0
+    assert channels["x"]["first_response_bh_s_p50"] == (7200 + 1800) / 2
+    assert channels["form"]["response_rate"] == 0.5
+    assert channels["form"]["first_response_s_p50"] == 12 * 3600
+    trend = {row["day"]: row for row in metrics.trend(PERIOD, ALL)}
+    assert trend["2026-11-20"]["negative_share"] == 1.0
+    assert trend["2026-11-23"]["response_rate"] == 1.0
+    assert trend["2026-11-21"]["csat_average"] is None
+
+
 def test_sentiment_escalations_reopens(data):
     sentiment = {(r["day"], r["channel"]): r for r in metrics.sentiment(PERIOD, ALL)}
     assert sentiment[("2026-11-20", "x")]["negative_share"] == 1.0
@@ -159,3 +171,26 @@ def test_a_ticket_changed_after_the_fact_is_counted_anew(data, make_person):
 
 def test_period_over_period():
     assert PERIOD.previous() == Period(date(2026, 11, 16), date(2026, 11, 19))
+
+
+def test_a_customer_writing_again_after_resolution_counts_as_a_reopen(app, client,
+                                                                      make_channel, make_person):
+    from desk.inbox.service import update
+    from desk.reports.service import desk_today
+    from tests.test_intake import complaint, post
+
+    make_channel()
+    assert post(client, complaint("r-1", thread_id="th-1")).status_code == 202
+    boss = make_person("boss@example.com", "Boss", roles=(Role.SUPERVISOR,))
+    with app.app_context():
+        ticket_id = db.session.scalar(db.select(Ticket.id))
+        update(boss, ticket_id, status=Status.RESOLVED)
+        refresh_changed()
+        today = Period(desk_today(), desk_today())
+        assert metrics.summary(today, ALL)["reopened"] == 0
+    assert post(client, complaint("r-2", thread_id="th-1")).status_code == 202
+    with app.app_context():
+        refresh_changed()
+        summary = metrics.summary(today, ALL)
+        assert (summary["tickets"], summary["resolved"], summary["reopened"]) == (1, 0, 1)
+        assert summary["reopen_rate"] == 1.0

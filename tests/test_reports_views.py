@@ -25,7 +25,7 @@ def data(app, make_person):
 
 @pytest.mark.parametrize("name", ["volume", "response", "sla", "agents", "sentiment", "faq",
                                   "csat", "topics", "backlog", "reopens", "escalations",
-                                  "summary"])
+                                  "summary", "channels", "trend"])
 def test_every_report_answers_json_rows_and_csv(data, make_person, api_as, name):
     chief = make_person("chief@example.com", "Chief", roles=(Role.MANAGEMENT,))
     api = api_as(chief)

@@ -226,6 +226,38 @@ def agents(period: Period, scope: Scope) -> list[Row]:
     return rows
 
 
+def channels(period: Period, scope: Scope) -> list[Row]:
+    """Per channel: received, answered, response rate, first response median (wall, business)."""
+    names = channel_names()
+    durations = duration_percentiles(period, scope, ReportTicketFact.channel_id,
+                                     ("first_response_s", "first_response_bh_s"))
+    return [{"channel": names.get(row.channel_id), "tickets": row.tickets,
+             "answered": row.answered, "response_rate": ratio(row.answered, row.tickets),
+             "resolved": row.resolved, "escalated": row.escalated,
+             "negative_share": ratio(row.negative, row.with_sentiment),
+             **(durations.get(row.channel_id)
+                or _empty_durations(("first_response_s", "first_response_bh_s")))}
+            for row in _sums(period, scope, ReportDaily.channel_id)]
+
+
+def trend(period: Period, scope: Scope) -> list[Row]:
+    """Per day: reputation and satisfaction - response rate, share negative, CSAT average."""
+    csat_days = {row.day: row for row in db.session.execute(
+        sa.select(CsatResponse.day, sa.func.count().label("n"),
+                  sa.func.avg(CsatResponse.score).label("average"))
+        .where(CsatResponse.day.between(period.start, period.end), scope.where(CsatResponse))
+        .group_by(CsatResponse.day))}
+    rows = []
+    for row in _sums(period, scope, ReportDaily.day):
+        score = csat_days.get(row.day)
+        rows.append({"day": row.day.isoformat(), "tickets": row.tickets,
+                     "response_rate": ratio(row.answered, row.tickets),
+                     "negative_share": ratio(row.negative, row.with_sentiment),
+                     "csat_responses": score.n if score else 0,
+                     "csat_average": _round(score.average) if score else None})
+    return rows
+
+
 def sentiment(period: Period, scope: Scope) -> list[Row]:
     """Per day and channel: tickets with a sentiment score, negative ones, share negative."""
     names = channel_names()
@@ -376,6 +408,8 @@ REPORTS: dict[str, Callable[[Period, Scope], Any]] = {
     "sla": sla,
     "agents": agents,
     "sentiment": sentiment,
+    "channels": channels,
+    "trend": trend,
     "topics": topics,
     "faq": faq,
     "csat": csat,

@@ -54,6 +54,8 @@ def refresh_changed(now: datetime | None = None) -> int:
         if not rows:
             break
         days |= refresh_tickets([row.id for row in rows], now, rebuild=False)
+        # Short transactions: on SQLite a long one would hold the write lock from agents.
+        db.session.commit()
         count += len(rows)
         cursor = (rows[-1].updated_at, rows[-1].id)
     count += _refresh_passed_targets(now, days)
@@ -153,7 +155,7 @@ def rebuild_days(days: Iterable[date]) -> None:
         return
     fact = ReportTicketFact
     counted = fact.is_spam.is_(False)
-    for chunk in _chunks(days, 200):
+    for chunk in _chunks(days, 31):
         db.session.execute(sa.delete(ReportDaily).where(ReportDaily.day.in_(chunk)))
         sums = (
             sa.select(

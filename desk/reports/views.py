@@ -176,6 +176,10 @@ def _sections(role_view: str, asked: service.ReportRequest) -> list[Section]:
                                {"type": "bar", "x": "day", "series": channels, "stacked": True}))
     if role_view == "supervisor":
         sections += [
+            Section("channels", _("Per channel"), run("channels"),
+                    ["channel", "tickets", "answered", "response_rate", "first_response_s_p50",
+                     "first_response_bh_s_p50", "escalated", "negative_share"],
+                    {"type": "bar", "x": "channel", "series": ["tickets", "answered"]}),
             Section("agents", _("Per agent"), run("agents"),
                     ["agent", "tickets", "answered", "resolved", "reopened", "escalated",
                      "first_response_s_p50", "first_response_bh_s_p50", "csat_responses",
@@ -195,6 +199,10 @@ def _sections(role_view: str, asked: service.ReportRequest) -> list[Section]:
         ]
         return sections
     sections += [
+        Section("trend", _("Reputation and satisfaction trend"), run("trend"),
+                ["day", "tickets", "response_rate", "negative_share", "csat_responses",
+                 "csat_average"],
+                {"type": "line", "x": "day", "series": ["response_rate", "negative_share"]}),
         Section("sentiment", _("Sentiment by channel"), run("sentiment"),
                 ["day", "channel", "scored", "negative", "negative_share"],
                 {"type": "line", "x": "day", "series": ["negative"]}),

@@ -59,7 +59,11 @@
     function soon() { if (timer === null) timer = window.setTimeout(refresh, 500); }
     // The live layer's own events (desk/live): any ticket change may move a counter.
     var socket = window.io({ withCredentials: true });
-    socket.on("connect", soon);  // catch up after a reconnect
+    socket.on("connect", function () {
+      document.body.classList.add("is-live");
+      soon();  // catch up on what happened while not connected
+    });
+    socket.on("disconnect", function () { document.body.classList.remove("is-live"); });
     ["ticket.created", "ticket.updated", "ticket.assigned", "message.created"].forEach(
       function (name) { socket.on(name, soon); });
   }
