@@ -27,6 +27,16 @@ def _reply_with_survey(app, agent, ticket_id: int) -> str:
     return re.search(r'href="[^"]*/survey/([^"]+)"', body).group(1)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_report_cache():
+    """Cached report results belong to the test that computed them (tables are emptied)."""
+    from desk.reports import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def token(app, make_person, make_ticket):
     agent = make_person(teams=("Bahn",))
@@ -35,8 +45,10 @@ def token(app, make_person, make_ticket):
 
 
 def test_a_survey_answer_counts_once_for_the_agent_and_team(app, client, token, make_person):
-    page = client.get(f"/survey/{token}")
+    page = client.get(f"/survey/{token}", headers={"Accept-Language": "en"})
     assert page.status_code == 200 and "How did we do?" in page.get_data(as_text=True)
+    german = client.get(f"/survey/{token}", headers={"Accept-Language": "de-DE"})
+    assert "Wie war unsere Antwort?" in german.get_data(as_text=True)
     assert client.post(f"/survey/{token}", data={"score": "4", "comment": "quick"}
                        ).status_code == 200
     again = client.post(f"/survey/{token}", data={"score": "1", "comment": "changed my mind"})

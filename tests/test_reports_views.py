@@ -15,6 +15,16 @@ from tests.report_data import berlin
 RANGE = "from=2026-11-20&to=2026-11-23"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_report_cache():
+    """Cached report results belong to the test that computed them (tables are emptied)."""
+    from desk.reports import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def data(app, make_person):
     with app.app_context():
@@ -193,3 +203,19 @@ def test_cli_digest_with_an_unreachable_mail_server_fails_in_one_line(app, runne
         app.config.update(DESK_SMTP_HOST=None, DESK_SMTP_PORT=25)
     assert result.exit_code != 0
     assert "mail server" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_cached_results_follow_every_rollup_change(data, make_person, api_as):
+    api = api_as(make_person("chief@example.com", "Chief", roles=(Role.MANAGEMENT,)))
+    first = api.get(f"/reports/summary?{RANGE}").get_json()["rows"][0]
+    assert api.get(f"/reports/summary?{RANGE}").get_json()["rows"][0] == first
+    from desk.extensions import db
+    from desk.models import Status, Ticket
+
+    with api.client.application.app_context():
+        db.session.get(Ticket, data.ids["T3"]).status = Status.SPAM
+        db.session.get(Ticket, data.ids["T3"]).updated_at = berlin(24, 12, 30)
+        db.session.commit()
+        assert api.get(f"/reports/summary?{RANGE}").get_json()["rows"][0] == first  # not yet
+        refresh_changed(now=berlin(24, 13))
+    assert api.get(f"/reports/summary?{RANGE}").get_json()["rows"][0]["tickets"] == 3

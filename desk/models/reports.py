@@ -20,7 +20,11 @@ class ReportTicketFact(Base):
 
     __tablename__ = "report_ticket_facts"
     __table_args__ = (
-        sa.Index("ix_report_ticket_facts_day", "day", "team_id", "channel_id"),
+        # On PostgreSQL the durations ride along in the index: percentiles over a period
+        # are an index-only scan instead of a heap visit per ticket.
+        sa.Index("ix_report_ticket_facts_day", "day", "team_id", "channel_id",
+                 postgresql_include=["assignee_id", "is_spam", "first_response_s",
+                                     "first_response_bh_s", "resolution_s", "resolution_bh_s"]),
         sa.Index("ix_report_ticket_facts_assignee_id", "assignee_id", "day"),
         # The rollup job re-reads clocks that were running when their target passes.
         sa.Index("ix_report_ticket_facts_sla_running", "sla_first_response", "sla_due_at"),

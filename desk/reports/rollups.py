@@ -28,6 +28,7 @@ from desk.models import (
 from desk.reports.facts import RUNNING, TicketTimes, desk_calendar, is_reopen, ticket_facts
 
 WATERMARK = "rollup.updated_at"
+CHANGED = "rollup.changed_at"  # moves only when a run recomputed something
 # A transaction that committed a little after the last run may carry an older updated_at.
 OVERLAP = timedelta(minutes=2)
 BATCH = 2000
@@ -60,7 +61,11 @@ def refresh_changed(now: datetime | None = None) -> int:
         cursor = (rows[-1].updated_at, rows[-1].id)
     count += _refresh_passed_targets(now, days)
     rebuild_days(days)
-    _set_watermark(now)
+    _set_state(WATERMARK, now)
+    if count:
+        # Report results cached before are stale now; the wall clock (not `now`, which a
+        # caller may set) makes every change a new version.
+        _set_state(CHANGED, utcnow())
     db.session.commit()
     return count
 
@@ -76,10 +81,10 @@ def _refresh_passed_targets(now: datetime, days: set[date]) -> int:
     return len(ids)
 
 
-def _set_watermark(now: datetime) -> None:
-    state = db.session.get(ReportState, WATERMARK)
+def _set_state(name: str, now: datetime) -> None:
+    state = db.session.get(ReportState, name)
     if state is None:
-        db.session.add(ReportState(name=WATERMARK, value=now))
+        db.session.add(ReportState(name=name, value=now))
     else:
         state.value = now
     db.session.flush()

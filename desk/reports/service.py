@@ -12,6 +12,7 @@ from desk.errors import Invalid, NotFound
 from desk.extensions import db
 from desk.models import Channel, Person, Team, utcnow
 from desk.reports import metrics
+from desk.reports.cache import cached
 from desk.reports.periods import Period, Scope, parse_period, scope_for
 
 
@@ -55,4 +56,5 @@ def run(name: str, request: ReportRequest) -> list[dict[str, Any]]:
     report = metrics.REPORTS.get(name)
     if report is None:
         raise NotFound(f"no report named {name!r}; reports: {', '.join(sorted(metrics.REPORTS))}")
-    return report(request.period, request.scope)
+    return cached(name, request.period, request.scope,
+                  lambda: report(request.period, request.scope))

@@ -21,6 +21,7 @@ from desk import errors
 from desk.extensions import db
 from desk.models import Channel, Person, Role, Team
 from desk.reports import csat, export, metrics, service
+from desk.reports.cache import cached, data_version
 from desk.reports.digest import format_value
 from desk.reports.periods import can_read_reports, default_period
 
@@ -119,8 +120,11 @@ def index() -> str:
     asked, messages = _request_or_default(person)
     role_view = _role_view(person)
     sections = _sections(role_view, asked)
-    current = metrics.summary(asked.period, asked.scope)
-    previous = metrics.summary(asked.period.previous(), asked.scope)
+    version = data_version()
+    current, previous = (
+        cached("summary.row", period, asked.scope,
+               lambda period=period: metrics.summary(period, asked.scope), version)
+        for period in (asked.period, asked.period.previous()))
     return render_template(
         "reports/index.html", asked=asked, messages=messages, sections=sections,
         role_view=role_view, current=current, previous=previous,
@@ -159,8 +163,11 @@ _DAY_TIMES = ["first_response_s_p50", "first_response_s_p90", "first_response_bh
 def _sections(role_view: str, asked: service.ReportRequest) -> list[Section]:
     period, scope = asked.period, asked.scope
 
+    version = data_version()
+
     def run(name: str) -> list[dict[str, Any]]:
-        return metrics.REPORTS[name](period, scope)
+        return cached(name, period, scope, lambda: metrics.REPORTS[name](period, scope),
+                      version)
 
     response = Section("response", _("Response rate and speed"), run("response"),
                        ["day", "tickets", "answered", "response_rate", *_DAY_TIMES],

@@ -132,7 +132,7 @@ def upgrade():
     )
     with op.batch_alter_table('report_ticket_facts', schema=None) as batch_op:
         batch_op.create_index('ix_report_ticket_facts_assignee_id', ['assignee_id', 'day'], unique=False)
-        batch_op.create_index('ix_report_ticket_facts_day', ['day', 'team_id', 'channel_id'], unique=False)
+        batch_op.create_index('ix_report_ticket_facts_day', ['day', 'team_id', 'channel_id'], unique=False, postgresql_include=['assignee_id', 'is_spam', 'first_response_s', 'first_response_bh_s', 'resolution_s', 'resolution_bh_s'])
         batch_op.create_index('ix_report_ticket_facts_sla_running', ['sla_first_response', 'sla_due_at'], unique=False)
 
     with op.batch_alter_table('tickets', schema=None) as batch_op:
