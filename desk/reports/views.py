@@ -23,7 +23,7 @@ from desk.models import Channel, Person, Role, Team
 from desk.reports import csat, export, metrics, service
 from desk.reports.cache import cached, data_version
 from desk.reports.digest import format_value
-from desk.reports.periods import can_read_reports, default_period
+from desk.reports.periods import Period, can_read_reports, default_period
 
 bp = Blueprint("reports", __name__)
 
@@ -119,12 +119,16 @@ def index() -> str:
     person = _reader()
     asked, messages = _request_or_default(person)
     role_view = _role_view(person)
-    sections = _sections(role_view, asked)
     version = data_version()
-    current, previous = (
-        cached("summary.row", period, asked.scope,
-               lambda period=period: metrics.summary(period, asked.scope), version)
-        for period in (asked.period, asked.period.previous()))
+    sections = _sections(role_view, asked, version)
+
+    def summary_of(period: Period) -> dict[str, Any]:
+        return cached("summary.row", period, asked.scope,
+                      lambda: metrics.summary(period, asked.scope), version)
+
+    current = summary_of(asked.period)
+    # Period over period is the management view's; the others save the second summary.
+    previous = summary_of(asked.period.previous()) if role_view == "management" else None
     return render_template(
         "reports/index.html", asked=asked, messages=messages, sections=sections,
         role_view=role_view, current=current, previous=previous,
@@ -160,10 +164,9 @@ _DAY_TIMES = ["first_response_s_p50", "first_response_s_p90", "first_response_bh
               "first_response_bh_s_p90", "resolution_s_p50", "resolution_bh_s_p50"]
 
 
-def _sections(role_view: str, asked: service.ReportRequest) -> list[Section]:
+def _sections(role_view: str, asked: service.ReportRequest,
+              version: tuple[Any, Any]) -> list[Section]:
     period, scope = asked.period, asked.scope
-
-    version = data_version()
 
     def run(name: str) -> list[dict[str, Any]]:
         return cached(name, period, scope, lambda: metrics.REPORTS[name](period, scope),
