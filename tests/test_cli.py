@@ -257,6 +257,9 @@ def served(monkeypatch):
 
     monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")  # restored after the test
     monkeypatch.setattr("desk.extensions.socketio.run", run)
+    # No real periodic thread: it would outlive the test and run the sweeps (the reports
+    # rollup every minute) against the databases of every later test.
+    monkeypatch.setattr("desk.schedule.EmbeddedScheduler.start", lambda self, tick=15.0: None)
     return calls
 
 

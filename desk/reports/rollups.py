@@ -31,6 +31,7 @@ WATERMARK = "rollup.updated_at"
 CHANGED = "rollup.changed_at"  # moves only when a run recomputed something
 # A transaction that committed a little after the last run may carry an older updated_at.
 OVERLAP = timedelta(minutes=2)
+ROLLUP_LOCK = 0x5245504F  # the advisory lock key of the rollup writers ("REPO")
 BATCH = 2000
 
 _TIMES = (Ticket.id, Ticket.channel_id, Ticket.team_id, Ticket.assignee_id, Ticket.status,
@@ -45,6 +46,10 @@ def refresh_changed(now: datetime | None = None) -> int:
     start = (since.value - OVERLAP) if since else datetime.min.replace(tzinfo=now.tzinfo)
     count = 0
     days: set[date] = set()
+    # Tickets written with a back-dated updated_at (imports, demo data) are new rows:
+    # everything above the highest counted id is read too, whatever its updated_at.
+    counted_up_to = db.session.scalar(sa.select(sa.func.max(ReportTicketFact.ticket_id))) or 0
+    done: set[int] = set()
     cursor: tuple[datetime, int] | None = None
     while True:
         query = (sa.select(Ticket.updated_at, Ticket.id).where(Ticket.updated_at >= start)
@@ -54,12 +59,23 @@ def refresh_changed(now: datetime | None = None) -> int:
         rows = db.session.execute(query).all()
         if not rows:
             break
-        days |= refresh_tickets([row.id for row in rows], now, rebuild=False)
-        # Short transactions: on SQLite a long one would hold the write lock from agents.
-        db.session.commit()
+        seen = {row.id for row in rows}
+        days |= _refresh_batch(list(seen), now)
         count += len(rows)
         cursor = (rows[-1].updated_at, rows[-1].id)
+        done |= seen if since else set()
+    while since:  # on the first run the loop above read every ticket already
+        ids = db.session.scalars(sa.select(Ticket.id).where(Ticket.id > counted_up_to)
+                                 .order_by(Ticket.id).limit(BATCH)).all()
+        if not ids:
+            break
+        counted_up_to = ids[-1]
+        fresh = [ticket_id for ticket_id in ids if ticket_id not in done]
+        if fresh:
+            days |= _refresh_batch(fresh, now)
+            count += len(fresh)
     count += _refresh_passed_targets(now, days)
+    _one_writer_at_a_time()
     rebuild_days(days)
     _set_state(WATERMARK, now)
     if count:
@@ -70,6 +86,25 @@ def refresh_changed(now: datetime | None = None) -> int:
     return count
 
 
+def _one_writer_at_a_time() -> None:
+    """Serialise rollup transactions on PostgreSQL (SQLite has one writer anyway).
+
+    Two runs at once (a slow one and the next, or the CLI beside the scheduler) would
+    otherwise delete and re-insert the same rows concurrently: duplicate facts refused,
+    or daily sums counted twice. Held until the transaction ends.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(ROLLUP_LOCK)))
+
+
+def _refresh_batch(ticket_ids: Sequence[int], now: datetime) -> set[date]:
+    """One short transaction per batch: on SQLite a long one would hold the write lock."""
+    _one_writer_at_a_time()
+    days = refresh_tickets(ticket_ids, now, rebuild=False)
+    db.session.commit()
+    return days
+
+
 def _refresh_passed_targets(now: datetime, days: set[date]) -> int:
     """Clocks that were running when last counted and whose target has passed since."""
     ids = db.session.scalars(
@@ -77,7 +112,7 @@ def _refresh_passed_targets(now: datetime, days: set[date]) -> int:
             ReportTicketFact.sla_first_response == RUNNING, ReportTicketFact.sla_due_at < now)
     ).all()
     for chunk in _chunks(ids, BATCH):
-        days |= refresh_tickets(chunk, now, rebuild=False)
+        days |= _refresh_batch(chunk, now)
     return len(ids)
 
 
