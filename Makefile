@@ -37,7 +37,8 @@ static/vendor/.installed: package.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js \
 	   node_modules/socket.io-client/dist/socket.io.min.js \
-	   node_modules/modern-normalize/modern-normalize.css static/vendor/
+	   node_modules/modern-normalize/modern-normalize.css \
+	   node_modules/chart.js/dist/chart.umd.js static/vendor/
 	touch $@
 
 translations: $(VENV)/.installed
@@ -59,6 +60,7 @@ bench: install install-test
 	$(PY) -m bench.faq
 	$(PY) -m bench.live
 	$(PY) -m bench.assignment
+	$(PY) -m bench.reports
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance

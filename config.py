@@ -38,6 +38,30 @@ class Config:
     SOCKETIO_ASYNC_MODE = os.environ.get("DESK_ASYNC_MODE") or None
 
     DESK_TIMEZONE = os.environ.get("DESK_TIMEZONE", "Europe/Berlin")
+    # Reports: business time is counted on this calendar (weekdays and hours in DESK_TIMEZONE),
+    # without the holidays listed (ISO dates, comma-separated).
+    DESK_BUSINESS_HOURS = os.environ.get("DESK_BUSINESS_HOURS", "mon-fri 09:00-17:00")
+    DESK_HOLIDAYS = tuple(
+        day for day in os.environ.get("DESK_HOLIDAYS", "").split(",") if day.strip()
+    )
+    # A ticket's sentiment (-1 .. 1) below this counts as negative.
+    DESK_SENTIMENT_NEGATIVE_BELOW = float(os.environ.get("DESK_SENTIMENT_NEGATIVE_BELOW", "-0.25"))
+    # CSAT: offer the one-question survey link under replies; links expire after this many days.
+    DESK_CSAT = _flag("DESK_CSAT", True)
+    DESK_CSAT_MAX_AGE_DAYS = int(os.environ.get("DESK_CSAT_MAX_AGE_DAYS", "14"))
+    # Where people reach this desk, for links in e-mails sent without a request (the digest).
+    DESK_BASE_URL = os.environ.get("DESK_BASE_URL", "http://127.0.0.1:5000")
+    # The weekly management digest: SMTP server and recipients (comma-separated; unset: every
+    # active person with the management role).
+    DESK_SMTP_HOST = os.environ.get("DESK_SMTP_HOST") or None
+    DESK_SMTP_PORT = int(os.environ.get("DESK_SMTP_PORT", "25"))
+    DESK_SMTP_USER = os.environ.get("DESK_SMTP_USER") or None
+    DESK_SMTP_PASSWORD = os.environ.get("DESK_SMTP_PASSWORD") or None
+    DESK_SMTP_STARTTLS = _flag("DESK_SMTP_STARTTLS", False)
+    DESK_MAIL_FROM = os.environ.get("DESK_MAIL_FROM", "desk@localhost")
+    DESK_DIGEST_TO = tuple(
+        a.strip() for a in os.environ.get("DESK_DIGEST_TO", "").split(",") if a.strip()
+    )
     BABEL_DEFAULT_LOCALE = os.environ.get("DESK_DEFAULT_LOCALE", "de")
     BABEL_DEFAULT_TIMEZONE = "UTC"
     DESK_LOCALES = ("de", "en")

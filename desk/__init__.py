@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from desk.intake.views import bp as intake_bp
     from desk.live.views import bp as live_bp
     from desk.replies.views import bp as replies_bp
+    from desk.reports.views import bp as reports_bp
     from desk.sla.views import bp as sla_bp
 
     app.register_blueprint(auth_bp)
@@ -118,4 +119,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(contacts_bp)
     app.register_blueprint(sla_bp)
     app.register_blueprint(assignment_bp)
+    app.register_blueprint(reports_bp)
     register_api(app)

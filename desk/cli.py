@@ -237,6 +237,27 @@ def faq_suggest(days: int, queued: bool) -> None:
     click.echo(", ".join(f"{key}: {value}" for key, value in report.items()))
 
 
+@desk_cli.command("reports-rebuild")
+def reports_rebuild() -> None:
+    """Recompute every ticket's report facts and daily rollups (after a calendar change)."""
+    from desk.reports.rollups import rebuild_all
+
+    click.echo(f"Counted {rebuild_all():,} tickets into the reports.")
+
+
+@desk_cli.command("digest")
+def digest() -> None:
+    """Send last week's management summary now, unless it went out already."""
+    from desk.reports.digest import send_due_digest
+
+    try:
+        result = send_due_digest()
+    except OSError as error:
+        raise click.ClickException(f"the mail server refused or is unreachable: {error}") \
+            from None
+    click.echo(", ".join(f"{key}: {value}" for key, value in result.items()))
+
+
 class ForkingWorker(Worker):
     """RQ's forking worker; each work horse drops the database connections it inherited."""
 

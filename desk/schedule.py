@@ -53,6 +53,9 @@ PERIODIC: list[Periodic] = [
     Periodic("desk.sla.jobs.send_digest", every=timedelta(minutes=30)),
     # Assignment: response timers, absent agents' tickets, backlog drain (desk.assignment).
     Periodic("desk.assignment.jobs.sweep", every=timedelta(minutes=1)),
+    # Reports: count changed tickets into the rollups; send last week's digest once (Mondays).
+    Periodic("desk.reports.jobs.refresh_rollups", every=timedelta(minutes=1)),
+    Periodic("desk.reports.jobs.send_weekly_digest", every=timedelta(hours=1)),
 ]
 
 

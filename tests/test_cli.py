@@ -257,13 +257,21 @@ def served(monkeypatch):
 
     monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")  # restored after the test
     monkeypatch.setattr("desk.extensions.socketio.run", run)
+    # No real periodic thread: it would outlive the test and run the sweeps (the reports
+    # rollup every minute) against the databases of every later test.
+    monkeypatch.setattr("desk.schedule.EmbeddedScheduler.start",
+                        lambda self, tick=15.0: calls.append(("periodic", self.tasks)))
     return calls
 
 
 def test_serve_runs_socketio_on_the_given_address(app, runner, served):
+    from desk.schedule import PERIODIC
+
     result = desk(runner, "serve", "--host", "192.0.2.1", "--port", "8123")
     assert result.exit_code == 0, result.output
-    [(served_app, options)] = served
+    # Without Redis there is no RQ scheduler: serve runs the periodic tasks itself.
+    [(kind, tasks), (served_app, options)] = served
+    assert (kind, tasks) == ("periodic", PERIODIC)
     assert served_app is app
     assert options == {"host": "192.0.2.1", "port": 8123, "allow_unsafe_werkzeug": True}
 
@@ -271,8 +279,8 @@ def test_serve_runs_socketio_on_the_given_address(app, runner, served):
 def test_serve_takes_its_port_from_the_environment(app, runner, served, monkeypatch):
     monkeypatch.setenv("PORT", "5123")
     assert desk(runner, "serve").exit_code == 0
-    assert served[0][1]["port"] == 5123
-    assert served[0][1]["host"] == "127.0.0.1"
+    assert served[-1][1]["port"] == 5123
+    assert served[-1][1]["host"] == "127.0.0.1"
 
 
 def test_serve_refuses_a_bad_port(runner, served, monkeypatch):

@@ -89,6 +89,8 @@ class ReplySchema(BodySchema):
                            metadata={"description": "set this status with the reply"})
     canned_reply_ids = fields.List(fields.Integer(), validate=validate.Length(max=10),
                                    metadata={"description": "canned replies used in the body"})
+    survey = fields.Boolean(load_default=False, metadata={
+        "description": "add the satisfaction survey link (when the desk offers it)"})
 
 
 class StatusSchema(Schema):

@@ -36,13 +36,14 @@ def register(app: Flask) -> None:
     from desk.channels.views import api_bp as channels_api
     from desk.faq.views import api_bp as faq_api
     from desk.intake.views import api_bp as intake_api
+    from desk.reports.api import api_bp as reports_api
     from desk.sla.views import api_bp as sla_api
 
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "a person's API token"}
     )
     for blueprint in (bp, intake_api, faq_api, presence_api, canned_api, channels_api,
-                      sla_api, assignment_api):
+                      sla_api, assignment_api, reports_api):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 
@@ -198,7 +199,8 @@ def reply(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
     status = Status(data["status"]) if "status" in data else None
     message = replies.add_reply(desk_worker(), ticket_id, data["body"], data.get("version"),
                                 status, seen_message_id=data.get("seen_message_id"),
-                                canned_reply_ids=data.get("canned_reply_ids", ()))
+                                canned_reply_ids=data.get("canned_reply_ids", ()),
+                                survey=data.get("survey", False))
     return message_json(message)
 
 

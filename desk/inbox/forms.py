@@ -7,7 +7,7 @@ the ticket version the person saw; templates always render the current one.
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from desk.models import Priority, Status
@@ -51,6 +51,8 @@ class ReplyForm(FlaskForm):
     seen_message_id = _seen_message_field()
     # Ids of the canned replies inserted into the body (set by static/js/canned.js).
     canned = HiddenField(validators=[Optional(), Regexp(r"^\d{1,9}(,\d{1,9}){0,9}$")])
+    # The satisfaction question under the reply (desk.reports.csat), when DESK_CSAT is on.
+    survey = BooleanField(_l("Ask for a rating"))
     send = SubmitField(_l("Send"))
     send_resolve = SubmitField(_l("Send & resolve"))
 

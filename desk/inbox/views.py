@@ -107,6 +107,8 @@ def _person() -> Person:
 def index() -> Response:
     """Signed-in people start at the open queue; everyone else signs in first."""
     if current_user.is_authenticated:
+        if current_user.has_role(Role.MANAGEMENT) and not current_user.has_role(*DESK_ROLES):
+            return redirect(url_for("reports.index"))  # management reads reports only
         if current_user.has_role(Role.FAQ_EDITOR) and not current_user.has_role(*DESK_ROLES):
             return redirect(url_for("faq.review"))  # FAQ editors alone do not work tickets
         return redirect(url_for("inbox.queue_view", view="open"))
@@ -335,7 +337,8 @@ def reply(ticket_id: int) -> Response | tuple[str, int]:
     try:
         replies.add_reply(_person(), ticket_id, form.body.data or "",
                           status=Status.RESOLVED if resolve else None,
-                          canned_reply_ids=canned_ids(form), **_guards(form))
+                          canned_reply_ids=canned_ids(form), survey=bool(form.survey.data),
+                          **_guards(form))
     except errors.Invalid as error:
         _show_service_errors(form, error, form.body)
         return _ticket_page(ticket_id, 422, reply=form)

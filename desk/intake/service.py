@@ -352,6 +352,8 @@ def open_or_join_ticket(event: IntakeEvent, data: dict[str, Any]) -> Message | N
     if not is_new:
         ticket.version += 1
         if ticket.status not in OPEN_STATUSES or ticket.status == Status.PENDING:
+            if ticket.status != Status.PENDING:  # a reopen: the reports count it (desk.reports)
+                audit.record("ticket.status", None, ticket.id, old=ticket.status, new=Status.OPEN)
             ticket.status = Status.OPEN  # the customer wrote again: it needs us
             ticket.resolved_at = None
     db.session.flush()

@@ -41,6 +41,13 @@ from desk.models.people import (
     hash_token,
     team_members,
 )
+from desk.models.reports import (
+    CsatResponse,
+    ReportDaily,
+    ReportDigest,
+    ReportState,
+    ReportTicketFact,
+)
 from desk.models.sla import (
     Alert,
     Clock,
@@ -83,6 +90,7 @@ __all__ = [
     "Clock",
     "ChannelKind",
     "Contact",
+    "CsatResponse",
     "Delivery",
     "EntryStatus",
     "FaqCandidate",
@@ -107,6 +115,10 @@ __all__ = [
     "PersonRole",
     "Presence",
     "Priority",
+    "ReportDaily",
+    "ReportDigest",
+    "ReportState",
+    "ReportTicketFact",
     "Role",
     "SlaPolicy",
     "Status",

@@ -17,6 +17,8 @@ class Role(enum.StrEnum):
     SUPERVISOR = "supervisor"
     FAQ_EDITOR = "faq_editor"
     ADMIN = "admin"
+    # Reads every report, works no tickets (desk.reports).
+    MANAGEMENT = "management"
 
 
 class Presence(enum.StrEnum):

@@ -120,6 +120,9 @@ class Ticket(Base):
             sqlite_where=sa.text("response_due_at IS NOT NULL"),
             postgresql_where=sa.text("response_due_at IS NOT NULL"),
         ),
+        # Reports: the rollup job reads what changed since its last run; today's counters.
+        sa.Index("ix_tickets_updated_at", "updated_at"),
+        sa.Index("ix_tickets_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from desk import audit, events
 from desk.commits import commit, send_after_commit
@@ -28,6 +29,7 @@ def add_reply(
     seen_message_id: int | None = None,
     *,
     canned_reply_ids: Sequence[int] = (),
+    survey: bool = False,
 ) -> Message:
     """Answer the contact; the reply is queued for delivery on the ticket's channel.
 
@@ -37,9 +39,15 @@ def add_reply(
     it. With `seen_version`, any change since is refused (Conflict). Sending
     discards the person's draft in the same transaction. `canned_reply_ids`
     names the canned replies inserted into the text; each use is counted.
+    `survey` adds the satisfaction question link (desk.reports.csat) when the
+    desk offers it (DESK_CSAT).
     """
     ticket = get_ticket(person, ticket_id)
     body_html = _body(text)
+    if survey and current_app.config["DESK_CSAT"]:
+        from desk.reports.csat import survey_paragraph
+
+        body_html += survey_paragraph(ticket, person)
     guard = _nothing_unseen(person, ticket, seen_message_id)
     now = utcnow()
     values: dict = {"last_message_at": now, "message_count": Ticket.message_count + 1}

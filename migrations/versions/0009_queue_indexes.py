@@ -2,7 +2,7 @@
 index for an agent's sidebar counts
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-24 11:10:00
 
 SQLite walks the existing (…, due_at, created_at, id) indexes for the undated
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

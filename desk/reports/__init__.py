@@ -1,0 +1,1 @@
+"""Reports and KPIs: the numbers each role needs, from rollups kept by jobs."""
