@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from fpdf import FPDF
 
 from desk.extensions import db
 from desk.models import Person, PersonRole, ReportDigest, Role
@@ -123,6 +122,9 @@ def render_text(digest: Digest) -> str:
 
 def render_pdf(digest: Digest) -> bytes:
     """The summary as a one-page PDF (fpdf2, core fonts: Latin-1 text only)."""
+    # Imported here: fpdf2 pulls in NumPy, which only the weekly digest needs.
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
