@@ -70,6 +70,7 @@ class Config:
     # Counts in the sidebar stop here and show "999+": counting is bounded, never a table scan.
     DESK_COUNT_CAP = int(os.environ.get("DESK_COUNT_CAP", "1000"))
     DESK_INTAKE_BATCH = int(os.environ.get("DESK_INTAKE_BATCH", "200"))
+    DESK_INTAKE_LINGER_MS = int(os.environ.get("DESK_INTAKE_LINGER_MS", "50"))
     DESK_JOB_RETRIES = int(os.environ.get("DESK_JOB_RETRIES", "3"))
 
     MAX_CONTENT_LENGTH = 1024 * 1024  # intake and forms: 1 MiB, then 413

@@ -39,9 +39,35 @@ def dispatch(path: str, args: list[Any], queue: str) -> None:
     if redis_connection() is None:
         run_in_process(path, args, queue)
         return
+    _rq_enqueue(queue, execute, path, args)
+
+
+# A mark whose run was lost (Redis flushed, the job dropped) expires after this, so the
+# next event queues the work again.
+ONCE_TTL = 30  # seconds
+
+
+def dispatch_once(path: str, args: list[Any], queue: str) -> None:
+    """Hand a task to RQ unless the same task with the same arguments waits in its queue
+    already: a burst of events asking for the same work (process intake, drain a team's
+    backlog) queues one run, not thousands. The run clears its mark as it starts, so an
+    event after that start queues the next run and nothing is missed."""
+    connection = redis_connection()
+    if connection is None:
+        run_in_process(path, args, queue)
+        return
+    if connection.set(_once_mark(path, args), "1", nx=True, ex=ONCE_TTL):
+        _rq_enqueue(queue, execute_once, path, args)
+
+
+def _once_mark(path: str, args: list[Any]) -> str:
+    return "desk:queued:" + ":".join([path, *map(str, args)])
+
+
+def _rq_enqueue(queue: str, entry: Callable[..., Any], path: str, args: list[Any]) -> None:
     retries = current_app.config["DESK_JOB_RETRIES"]
     rq_queue(queue).enqueue(
-        execute,
+        entry,
         path,
         *args,
         retry=Retry(max=retries, interval=RETRY_INTERVALS[:retries] or [1]) if retries else None,
@@ -97,6 +123,14 @@ def execute(path: str, *args: Any) -> None:
     finally:
         # A SimpleWorker reuses the process: start every job on a clean session.
         db.session.remove()
+
+
+def execute_once(path: str, *args: Any) -> None:
+    """The RQ entry point for a task queued by dispatch_once: clear the mark, then run."""
+    connection = redis_connection()
+    if connection is not None:
+        connection.delete(_once_mark(path, list(args)))
+    execute(path, *args)
 
 
 def record_failure(path: str, args: list[Any], queue: str, exc: BaseException) -> None:

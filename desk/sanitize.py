@@ -19,6 +19,9 @@ _BLOCK_END = re.compile(r"</(p|div|li|blockquote|pre|h[1-6])\s*>|<br\s*/?>", re.
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Every link bleach.linkify finds has a scheme ("://") or a dot before a top-level domain
+# of two or more letters; text with neither holds no link.
+_LINK_HINT = re.compile(r"://|\.[^\W\d_]{2}")
 
 
 def strip_control(text: str) -> str:
@@ -74,6 +77,8 @@ def text_to_html(text: str) -> str:
     body = "".join(
         "<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs
     )
+    if not _LINK_HINT.search(text):
+        return body  # nothing linkify could turn into a link; it is the costly part
     return bleach.linkify(body, callbacks=[_external_link], parse_email=False)
 
 

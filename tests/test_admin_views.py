@@ -71,7 +71,7 @@ def test_admin_sees_failed_jobs_and_retries_one(app, client, admin, monkeypatch)
     login(client, admin.email)
     page = client.get("/admin/jobs").get_data(as_text=True)
     assert "desk.intake.jobs.process_intake" in page and "database went away" in page
-    monkeypatch.setattr("desk.intake.service.process_pending", lambda batch_size: 0)
+    monkeypatch.setattr("desk.intake.service.process_pending", lambda batch_size, linger=0.0: 0)
     assert client.post(f"/admin/jobs/{failure_id}/retry").status_code == 302
     with app.app_context():
         assert db.session.get(JobFailure, failure_id).retried_at is not None

@@ -246,10 +246,12 @@ def test_import_rows_reports_new_known_and_rejected(app, ctx, hook):
 
 
 def test_import_rows_counts_events_that_processing_quarantined(app, ctx, hook, monkeypatch):
-    def refuse(event, data):
-        raise ValueError("the platform sent nonsense")
+    def refuse(event):
+        from desk.intake.batch import quarantine
 
-    monkeypatch.setattr("desk.intake.service.open_or_join_ticket", refuse)
+        quarantine(event, ValueError("the platform sent nonsense"))
+
+    monkeypatch.setattr("desk.intake.batch.read", refuse)
     report = importer.import_rows(
         [importer.Row(1, {"external_id": "f1", "text": "a", "author_handle": "@a"})], "hook")
     assert (report.new, report.failed) == (1, 1)

@@ -245,7 +245,7 @@ def test_two_runs_racing_on_one_new_thread_make_one_ticket(app, make_channel):
 
     from sqlalchemy.exc import OperationalError
 
-    from desk.intake.service import lease_batch, process_event, process_pending
+    from desk.intake.service import lease_batch, process_leased, process_pending
 
     channel = make_channel()
     with app.app_context():
@@ -264,8 +264,7 @@ def test_two_runs_racing_on_one_new_thread_make_one_ticket(app, make_channel):
             try:
                 event = db.session.get(IntakeEvent, event_id)
                 barrier.wait()
-                process_event(event)
-                db.session.commit()
+                process_leased(event.lease_token, [event])
             except OperationalError as exc:  # SQLite has one writer: the loser waits its turn
                 errors.append(exc)
                 db.session.rollback()
@@ -299,16 +298,68 @@ def test_an_unexpected_failure_hands_the_batch_back_at_once(app, make_channel, m
                                        payload=json.dumps(complaint(f"e-{n}"))))
         db.session.commit()
 
-    def database_went_away(event, attempts=2):
+    def database_went_away(events):
         raise RuntimeError("database went away")
 
     with app.app_context():
-        real = service.process_event
-        monkeypatch.setattr(service, "process_event", database_went_away)
+        from desk.intake import batch
+
+        real = batch.store
+        monkeypatch.setattr(batch, "store", database_went_away)
         with pytest.raises(RuntimeError):
             service.process_pending(10)
         statuses = set(db.session.scalars(sa.select(IntakeEvent.status)))
         assert statuses == {IntakeStatus.RECEIVED}  # the retry can take them right away
-        monkeypatch.setattr(service, "process_event", real)
+        monkeypatch.setattr(batch, "store", real)
         assert service.process_pending(10) == 3
     assert count(app, Ticket) == 3
+
+
+def test_one_batch_threads_replies_to_posts_of_the_same_batch(app, make_channel):
+    """Set-based processing still goes in arrival order: a reply, and a reply to that
+    reply, leased together with the post they answer, join the post's new ticket."""
+    from desk.intake.service import process_pending
+
+    channel = make_channel()
+    events = [complaint("post"), complaint("re-1", in_reply_to="post", text="Und?"),
+              complaint("re-2", in_reply_to="re-1", text="Hallo??"),
+              complaint("other", author={"handle": "@anna"})]
+    with app.app_context():
+        for payload in events:
+            db.session.add(IntakeEvent(channel_id=channel.id, external_id=payload["external_id"],
+                                       payload=json.dumps(payload)))
+        db.session.commit()
+        assert process_pending(50) == 4
+        tickets = db.session.scalars(sa.select(Ticket).order_by(Ticket.id)).all()
+        assert [(t.thread_key, t.message_count) for t in tickets] == [("post", 3), ("other", 1)]
+        assert tickets[0].preview == "Hallo??"
+        contacts = {t.contact.handle for t in tickets}
+        assert contacts == {"@pendler", "@anna"}
+
+
+def test_a_burst_of_new_tickets_queues_one_backlog_drain_per_team(app, make_channel,
+                                                                   redis_jobs):
+    from rq import Queue, SimpleWorker
+
+    from desk.intake.service import process_pending
+
+    channel_id = make_channel(team="Bahn").id
+    with app.app_context():
+        from desk.models import Team
+
+        team_id = db.session.scalar(sa.select(Team.id).where(Team.name == "Bahn"))
+        for n in range(6):
+            db.session.add(IntakeEvent(channel_id=channel_id, external_id=f"burst-{n}",
+                                       payload=json.dumps(complaint(f"burst-{n}"))))
+        db.session.commit()
+        assert process_pending(50) == 6
+    drains = Queue("default", connection=redis_jobs)
+    assert [job.args for job in drains.jobs] == [("desk.assignment.jobs.drain_team", team_id)]
+    with app.app_context():
+        SimpleWorker(["default"], connection=redis_jobs).work(burst=True)
+        # The run cleared its mark as it started: the next new ticket queues a drain again.
+        db.session.add(IntakeEvent(channel_id=channel_id, external_id="later",
+                                   payload=json.dumps(complaint("later"))))
+        db.session.commit()
+        assert process_pending(50) == 1
+    assert drains.count == 1

@@ -16,7 +16,7 @@ def broken_intake(monkeypatch):
     """Make intake processing fail, as a lost database connection would."""
     calls = []
 
-    def fail(batch_size):
+    def fail(batch_size, linger=0.0):
         calls.append(batch_size)
         raise RuntimeError("database went away")
 
@@ -73,7 +73,7 @@ def test_enqueue_waits_for_the_commit_and_a_rollback_drops_it(app, ctx, redis_jo
 def test_a_recorded_failure_can_be_retried(app, ctx, monkeypatch, broken_intake):
     dispatch("desk.intake.jobs.process_intake", [], "intake")
     [failure] = db.session.scalars(sa.select(JobFailure)).all()
-    monkeypatch.setattr("desk.intake.service.process_pending", lambda batch_size: 0)
+    monkeypatch.setattr("desk.intake.service.process_pending", lambda batch_size, linger=0.0: 0)
     retry_failure(failure)
     assert db.session.get(JobFailure, failure.id).retried_at is not None
     assert len(db.session.scalars(sa.select(JobFailure)).all()) == 1  # the retry succeeded

@@ -100,3 +100,20 @@ def test_tweets_of_one_conversation_join_one_ticket(app, ctx, make_channel):
         sa.select(Ticket.thread_key, Ticket.message_count)).all())
     for root in conversations:
         assert counts[f"twcs-{root}"] == sum(1 for r in roots.values() if r == root)
+
+
+def test_plain_text_becomes_the_same_html_with_or_without_the_link_shortcut():
+    """text_to_html skips bleach.linkify when the text cannot hold a link; on every real
+    post and tweet the result is what linkify itself gives."""
+    import bleach
+
+    from desk import sanitize
+
+    texts = [post.text for post in germeval_posts()] + [t.text for t in twcs_tweets()]
+    linked = 0
+    for text in texts:
+        html = sanitize.text_to_html(text)
+        assert html == bleach.linkify(html, callbacks=[sanitize._external_link],
+                                      parse_email=False), text
+        linked += "<a " in html
+    assert linked > 100  # the sample has links, and they are still made clickable

@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from desk import events
-from desk.jobs import dispatch, task_path
+from desk.jobs import dispatch, dispatch_once, task_path
 
 log = logging.getLogger(__name__)
 
@@ -20,16 +20,6 @@ def drain_team(team_id: int) -> int:
     from desk.assignment.auto import drain
 
     return drain(team_id)
-
-
-def ticket_created(ticket_id: int) -> int:
-    """A new ticket: drain its team, so it waits behind older ones (oldest first)."""
-    from desk.assignment.auto import drain
-    from desk.extensions import db
-    from desk.models import Ticket
-
-    team_id = db.session.scalar(db.select(Ticket.team_id).where(Ticket.id == ticket_id))
-    return drain(team_id) if team_id is not None else 0
 
 
 def capacity_freed(ticket_id: int) -> int:
@@ -75,8 +65,10 @@ def _queue(task: Any, *args: Any) -> None:
 
 
 def _on_ticket_created(sender: Any = None, **facts: Any) -> None:
+    # A new ticket waits behind its team's older ones: drain the team. An intake batch
+    # opens hundreds of tickets at once; they queue one drain per team, not one each.
     if facts.get("team_id") is not None:
-        _queue(ticket_created, facts["ticket_id"])
+        dispatch_once(task_path(drain_team), [facts["team_id"]], "default")
 
 
 def _on_ticket_updated(sender: Any = None, **facts: Any) -> None:

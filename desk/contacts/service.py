@@ -76,6 +76,14 @@ def same_person(contact: Contact) -> list[int]:
         sa.select(Contact.id).where(sa.or_(Contact.id == root, Contact.unified_id == root))))
 
 
+def people_on_several_channels(person_ids: set[int]) -> set[int]:
+    """Which of these people have more than one contact (only they can cross-post)."""
+    if not person_ids:
+        return set()
+    return set(db.session.scalars(
+        sa.select(Contact.unified_id).where(Contact.unified_id.in_(person_ids)).distinct()))
+
+
 def words(text: str) -> set[str]:
     return set(_WORD.findall(text.casefold()))
 

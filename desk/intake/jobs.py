@@ -9,27 +9,20 @@ from redis.exceptions import RedisError
 from desk.commits import after_commit
 from desk.extensions import db
 from desk.intake import service
-from desk.jobs import dispatch, redis_connection, task_path
+from desk.jobs import dispatch_once, redis_connection, task_path
 from desk.models import IntakeEvent, IntakeStatus, utcnow
 
 log = logging.getLogger(__name__)
 
-# Set while a processing run is queued, so a burst of intake queues one run, not thousands.
-KICK_KEY = "desk:intake:kick"
-KICK_TTL = 30  # seconds; a lost run is re-queued by the next event after this at the latest
-
 
 def kick_intake() -> None:
-    """Make sure a processing run follows the current commit."""
+    """Make sure a processing run follows the current commit; a burst queues one run."""
     after_commit(_queue_run)
 
 
 def _queue_run() -> None:
-    connection = redis_connection()
     try:
-        if connection is not None and not connection.set(KICK_KEY, "1", nx=True, ex=KICK_TTL):
-            return  # a run is queued already and will see this event
-        dispatch(task_path(process_intake), [], "intake")
+        dispatch_once(task_path(process_intake), [], "intake")
     except RedisError as exc:
         # The event is stored (committed) already; the sender gets its acknowledgement.
         # reconcile_intake() queues the run once Redis is back.
@@ -38,11 +31,11 @@ def _queue_run() -> None:
 
 def process_intake() -> int:
     """Process waiting intake events; safe to run twice or in parallel."""
-    connection = redis_connection()
-    if connection is not None:
-        # Cleared before leasing: an event stored from now on queues a fresh run.
-        connection.delete(KICK_KEY)
-    return service.process_pending(current_app.config["DESK_INTAKE_BATCH"])
+    config = current_app.config
+    # Only an RQ worker lingers; without Redis this runs inside the request that stored
+    # the event, which must not wait.
+    linger = config["DESK_INTAKE_LINGER_MS"] / 1000 if redis_connection() else 0.0
+    return service.process_pending(config["DESK_INTAKE_BATCH"], linger)
 
 
 def reconcile_intake() -> int:

@@ -37,12 +37,20 @@ def _sweep_now_if_due(ticket_id: int, check_at: datetime | None) -> None:
         enqueue(sweep_ticket, ticket_id)
 
 
-def inbound_message(ticket: Ticket, message: Message, contact: Contact) -> None:
-    """A customer message joined the ticket: score it, weigh the risk, recompute."""
+def inbound_messages(arrivals: list[tuple[Ticket, Message, Contact]]) -> None:
+    """Customer messages joined their tickets (a whole intake batch at once): score them,
+    weigh the risk, recompute. When that fails, each is tried alone, so one broken ticket
+    keeps the others' clocks."""
     from desk.sla import service
 
     try:
         with savepoint():
-            service.inbound_message(ticket, message, contact)
+            service.inbound_messages(arrivals)
+        return
     except Exception:  # noqa: BLE001 - intake must never lose a message over SLA
-        log.exception("SLA scoring failed for ticket %s", ticket.id)
+        if len(arrivals) < 2:
+            log.exception("SLA scoring failed for ticket %s", arrivals[0][0].id)
+            return
+        log.exception("SLA scoring failed for a batch; scoring its messages one by one")
+    for arrival in arrivals:
+        inbound_messages([arrival])
