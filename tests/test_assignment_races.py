@@ -156,6 +156,45 @@ def test_random_claims_and_assignments_keep_the_invariants(app, ctx,
     _check_audit_chains(tickets)
 
 
+def test_concurrent_drains_neither_double_assign_nor_overfill(app, ctx, make_ticket):
+    agents = crowd(6)
+    set_rule(mode="least_loaded", capacity=5)
+    present(*[db.session.get(Person, person_id) for person_id in agents])
+    waiting = [make_ticket(team="Care", handle=f"@k{n}").id for n in range(45)]
+    db.session.remove()
+    drainers = 4
+    barrier = threading.Barrier(drainers)
+    outcomes: list[int | str] = []
+
+    def drain() -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                outcomes.append(auto.drain(team_id()))
+            except Exception as exc:  # noqa: BLE001 - any failure is reported
+                outcomes.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=drain) for _ in range(drainers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert all(isinstance(outcome, int) for outcome in outcomes), outcomes
+    assert sum(outcomes) == 30  # six people with room for five each
+    held = dict(db.session.execute(
+        sa.select(Ticket.id, Ticket.assignee_id).where(Ticket.id.in_(waiting))).all())
+    assert [held[ticket_id] is not None for ticket_id in waiting] == [True] * 30 + [False] * 15
+    assert sorted(auto.open_loads(agents).values()) == [5] * 6
+    entries = db.session.execute(
+        sa.select(AuditEvent.ticket_id, sa.func.count()).where(
+            AuditEvent.action == "ticket.auto_assigned").group_by(AuditEvent.ticket_id)).all()
+    assert sorted(ticket_id for ticket_id, _ in entries) == waiting[:30]
+    assert {count for _, count in entries} == {1}
+
+
 def _flip_status(actor: Person, ticket_id: int) -> None:
     from desk.inbox.service import update
 
