@@ -22,6 +22,11 @@ def drain_team(team_id: int) -> int:
     return drain(team_id)
 
 
+def drain_soon(team_id: int) -> None:
+    """Queue a drain of the team's backlog (after a rule switched auto-assignment on)."""
+    dispatch(task_path(drain_team), [team_id], "default")
+
+
 def ticket_created(ticket_id: int) -> int:
     """A new ticket: drain its team, so it waits behind older ones (oldest first)."""
     from desk.assignment.auto import drain
