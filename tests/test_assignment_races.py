@@ -129,8 +129,8 @@ def test_random_claims_and_assignments_keep_the_invariants(app, ctx,
             if roll < 0.4:
                 assignment.claim(people[rng.choice(agents)], ticket_id)
             elif roll < 0.65:
-                assignment.assign(supervisor, ticket_id, people[rng.choice([*agents,
-                                                                            outsider.id])])
+                assignment.assign(supervisor, ticket_id,
+                                  people[rng.choice([*agents, outsider.id])], reason="random")
             elif roll < 0.8:
                 holder = db.session.scalar(sa.select(Ticket.assignee_id)
                                            .where(Ticket.id == ticket_id))
