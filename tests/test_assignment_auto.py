@@ -365,3 +365,16 @@ def test_continuity_holds_inside_one_batch(crew, make_ticket, clock):
 
     auto.drain(team_id())
     assert assignees([first, other, second]) == [anna.id, ben.id, anna.id]
+
+
+def test_continuity_looks_only_at_the_contacts_earlier_tickets(crew, make_ticket, clock):
+    anna, ben, cleo = crew
+    set_rule(mode="round_robin")
+    present(*crew)
+    make_ticket(team="Care", handle="@stammkundin", status=Status.RESOLVED, assignee=ben)
+    clock.shift(timedelta(hours=1))
+    waiting = make_ticket(team="Care", handle="@stammkundin")
+    clock.shift(timedelta(hours=1))
+    make_ticket(team="Care", handle="@stammkundin", status=Status.OPEN, assignee=cleo)
+    auto.drain(team_id())
+    assert assignee_of(waiting) == ben.id  # Ben had the one before it, not Cleo (later)

@@ -149,13 +149,47 @@ def previous_agent(ticket: TicketFacts) -> int | None:
     )
 
 
+def previous_agents(tickets: list[TicketFacts]) -> dict[int, int | None]:
+    """previous_agent() for a batch of tickets, in one query for the usual case.
+
+    Reads each contact's latest assigned ticket (`ix_tickets_contact_id`); only a
+    ticket older than that one (rare: the backlog is the newest work) asks alone.
+    """
+    contact_ids = {ticket.contact_id for ticket in tickets}
+    if not contact_ids:
+        return {}
+    ranked = (
+        sa.select(Ticket.contact_id, Ticket.id, Ticket.created_at, Ticket.assignee_id,
+                  sa.func.row_number().over(
+                      partition_by=Ticket.contact_id,
+                      order_by=(Ticket.created_at.desc(), Ticket.id.desc())).label("n"))
+        .where(Ticket.contact_id.in_(contact_ids), Ticket.assignee_id.is_not(None))
+        .subquery()
+    )
+    latest = {row.contact_id: row for row in db.session.execute(
+        sa.select(ranked).where(ranked.c.n == 1))}
+    found: dict[int, int | None] = {}
+    for ticket in tickets:
+        row = latest.get(ticket.contact_id)
+        if row is None:
+            found[ticket.id] = None
+        elif row.id != ticket.id and row.created_at <= ticket.created_at:
+            found[ticket.id] = row.assignee_id
+        else:
+            found[ticket.id] = previous_agent(ticket)
+    return found
+
+
+LOOK_UP = -1  # choose(previous=...): ask the database who held the contact's last ticket
+
+
 def choose(ticket: TicketFacts, rule: AssignmentRule, people: list[Candidate], now: datetime,
            exclude: frozenset[int] = frozenset(),
-           previous: int | None = None) -> Candidate | None:
+           previous: int | None = LOOK_UP) -> Candidate | None:
     """The person who should get the ticket now, or None (nobody may take it).
 
-    `previous`: who the contact's earlier ticket was just planned for (continuity
-    within one batch, before that plan is committed).
+    `previous`: who held (or was just planned for) the contact's previous ticket,
+    when the caller knows it already; by default it is looked up.
     """
     if rule.mode == AssignMode.OFF:
         return None
@@ -170,7 +204,7 @@ def choose(ticket: TicketFacts, rule: AssignmentRule, people: list[Candidate], n
     by_id = {person.person_id: person for person in able}
     if ticket.owner_id in by_id:
         return by_id[ticket.owner_id]
-    if previous is None:
+    if previous == LOOK_UP:
         previous = previous_agent(ticket)
     if previous in by_id:
         return by_id[previous]
@@ -280,6 +314,7 @@ def plan(tickets: list[TicketFacts], rule: AssignmentRule, people: list[Candidat
     trial = [replace(person) for person in people]
     real = {person.person_id: person for person in people}
     turn = max((person.assign_seq for person in people), default=0)
+    continuity = previous_agents(tickets)
     planned: dict[int, int] = {}  # contact -> person, for continuity inside the batch
     picks: list[Pick] = []
     examined: tuple[datetime, int] | None = None
@@ -287,7 +322,8 @@ def plan(tickets: list[TicketFacts], rule: AssignmentRule, people: list[Candidat
         if len(picks) >= most or not _anyone_free(trial, rule, now):
             break
         examined = (ticket.created_at, ticket.id)
-        chosen = choose(ticket, rule, trial, now, previous=planned.get(ticket.contact_id))
+        previous = planned.get(ticket.contact_id, continuity[ticket.id])
+        chosen = choose(ticket, rule, trial, now, previous=previous)
         if chosen is None:
             continue  # no one with the skills for this one; the next may fit
         picks.append(Pick(ticket.id, real[chosen.person_id]))

@@ -18,6 +18,7 @@ person past their capacity, however many drains run at once.
 """
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -55,7 +56,7 @@ class Pick:
     person: "Candidate"
 
 
-def open_loads(person_ids: Any) -> dict[int, int]:
+def open_loads(person_ids: Iterable[int]) -> dict[int, int]:
     """Open tickets held by each person (an index range per person, not a table scan)."""
     ids = list(person_ids)
     if not ids:
@@ -117,7 +118,7 @@ def take_many(picks: list[Pick], rule: AssignmentRule, now: datetime,
 
 
 def lock_states(person_ids: list[int]) -> dict[int, AgentState]:
-    """Lock the people's state rows for this transaction, in the order given.
+    """Lock the people's state rows for this transaction, in person-id order.
 
     A person without a row yet gets one (created in a savepoint: when a racing
     transaction creates it first, we wait for its lock like everyone else).
