@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from desk.admin import people as _admin_people  # noqa: F401 - its routes join admin_bp
     from desk.admin.views import bp as admin_bp
     from desk.api.views import register as register_api
+    from desk.assignment import teams as _assignment_teams  # noqa: F401 - routes join its bp
     from desk.assignment.views import bp as assignment_bp
     from desk.auth.views import bp as auth_bp
     from desk.canned.views import bp as canned_bp

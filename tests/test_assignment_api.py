@@ -249,3 +249,19 @@ def test_supervisors_set_a_persons_capacity_and_skills(app, ctx, api_as, people,
     anna = api_as(people["anna"])
     problem(anna.client.put("/api/v1/agents/anna@example.com", headers=anna.headers,
                             json={"capacity": 99}), 403)
+
+
+def test_reassigning_a_ticket_someone_else_holds_needs_a_reason(app, ctx, api_as, people,
+                                                                make_ticket):
+    sue = api_as(people["sue"])
+    ticket = make_ticket(team="Care", assignee=people["anna"])
+    for body in ({"assignee": "ben@example.com"}, {"assignee": "ben@example.com", "reason": " "}):
+        problem_body = problem(sue.post(f"/tickets/{ticket.id}/assign", body), 422)
+        assert "reason" in problem_body["fields"]
+    assert assignee_of(ticket) == people["anna"].id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(
+        AuditEvent.ticket_id == ticket.id)) == 0
+    # The bulk reassign keeps its interface: a reason is recorded when given.
+    response = sue.post("/tickets/bulk-assign", {"ticket_ids": [ticket.id],
+                                                 "assignee": "ben@example.com"})
+    assert response.get_json() == {"done": [ticket.id], "failed": []}

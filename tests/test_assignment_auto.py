@@ -323,3 +323,58 @@ def test_a_new_ticket_from_intake_is_assigned_after_commit(app, client, crew, ma
     ticket = db.session.scalar(sa.select(Ticket))
     assert ticket.assignee_id == ben.id
     assert actions(ticket)[-1] == "ticket.auto_assigned"
+
+
+def test_a_drain_longer_than_one_batch_keeps_the_turns_and_the_timers(crew, make_ticket,
+                                                                         clock):
+    from desk.models import Priority
+
+    set_rule(mode="round_robin", capacity=100, response_minutes=30,
+             response_minutes_by_priority={"urgent": 5})
+    present(*crew)
+    count = auto.TAKE_BATCH + 20  # two transactions
+    waiting = [make_ticket(subject=f"Frage {n}", team="Care", handle=f"@lang{n}",
+                           priority=Priority.URGENT if n % 10 == 0 else Priority.NORMAL)
+               for n in range(count)]
+
+    assert auto.drain(team_id()) == count
+    anna, ben, cleo = ids(crew)
+    assert assignees(waiting) == [[anna, ben, cleo][n % 3] for n in range(count)]
+    rows = db.session.execute(
+        sa.select(Ticket.id, Ticket.status, Ticket.version, Ticket.priority,
+                  Ticket.assigned_at, Ticket.response_due_at)
+        .where(Ticket.id.in_([ticket.id for ticket in waiting]))).all()
+    for row in rows:
+        assert row.status == Status.OPEN and row.version == 2 and row.assigned_at == T0
+        minutes = 5 if row.priority == Priority.URGENT else 30
+        assert row.response_due_at == T0 + timedelta(minutes=minutes)
+    assert all(actions(ticket) == ["ticket.auto_assigned"] for ticket in waiting[::37])
+    # The turn after the drain is the next one in line.
+    later = tickets(make_ticket, 1)
+    auto.drain(team_id())
+    assert assignees(later) == [[anna, ben, cleo][count % 3]]
+
+
+def test_continuity_holds_inside_one_batch(crew, make_ticket, clock):
+    anna, ben, cleo = crew
+    set_rule(mode="round_robin")
+    present(*crew)
+    first = make_ticket(team="Care", handle="@zweimal")
+    other = make_ticket(team="Care", handle="@einmal")
+    second = make_ticket(team="Care", handle="@zweimal")
+
+    auto.drain(team_id())
+    assert assignees([first, other, second]) == [anna.id, ben.id, anna.id]
+
+
+def test_continuity_looks_only_at_the_contacts_earlier_tickets(crew, make_ticket, clock):
+    anna, ben, cleo = crew
+    set_rule(mode="round_robin")
+    present(*crew)
+    make_ticket(team="Care", handle="@stammkundin", status=Status.RESOLVED, assignee=ben)
+    clock.shift(timedelta(hours=1))
+    waiting = make_ticket(team="Care", handle="@stammkundin")
+    clock.shift(timedelta(hours=1))
+    make_ticket(team="Care", handle="@stammkundin", status=Status.OPEN, assignee=cleo)
+    auto.drain(team_id())
+    assert assignee_of(waiting) == ben.id  # Ben had the one before it, not Cleo (later)

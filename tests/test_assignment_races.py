@@ -129,8 +129,8 @@ def test_random_claims_and_assignments_keep_the_invariants(app, ctx,
             if roll < 0.4:
                 assignment.claim(people[rng.choice(agents)], ticket_id)
             elif roll < 0.65:
-                assignment.assign(supervisor, ticket_id, people[rng.choice([*agents,
-                                                                            outsider.id])])
+                assignment.assign(supervisor, ticket_id,
+                                  people[rng.choice([*agents, outsider.id])], reason="random")
             elif roll < 0.8:
                 holder = db.session.scalar(sa.select(Ticket.assignee_id)
                                            .where(Ticket.id == ticket_id))
@@ -154,6 +154,45 @@ def test_random_claims_and_assignments_keep_the_invariants(app, ctx,
     assert outcomes["done"] > STEPS // 2 and outcomes["refused"] > STEPS // 20
     assert outcomes["drained"] > 0
     _check_audit_chains(tickets)
+
+
+def test_concurrent_drains_neither_double_assign_nor_overfill(app, ctx, make_ticket):
+    agents = crowd(6)
+    set_rule(mode="least_loaded", capacity=5)
+    present(*[db.session.get(Person, person_id) for person_id in agents])
+    waiting = [make_ticket(team="Care", handle=f"@k{n}").id for n in range(45)]
+    db.session.remove()
+    drainers = 4
+    barrier = threading.Barrier(drainers)
+    outcomes: list[int | str] = []
+
+    def drain() -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                outcomes.append(auto.drain(team_id()))
+            except Exception as exc:  # noqa: BLE001 - any failure is reported
+                outcomes.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=drain) for _ in range(drainers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert all(isinstance(outcome, int) for outcome in outcomes), outcomes
+    assert sum(outcomes) == 30  # six people with room for five each
+    held = dict(db.session.execute(
+        sa.select(Ticket.id, Ticket.assignee_id).where(Ticket.id.in_(waiting))).all())
+    assert [held[ticket_id] is not None for ticket_id in waiting] == [True] * 30 + [False] * 15
+    assert sorted(auto.open_loads(agents).values()) == [5] * 6
+    entries = db.session.execute(
+        sa.select(AuditEvent.ticket_id, sa.func.count()).where(
+            AuditEvent.action == "ticket.auto_assigned").group_by(AuditEvent.ticket_id)).all()
+    assert sorted(ticket_id for ticket_id, _ in entries) == waiting[:30]
+    assert {count for _, count in entries} == {1}
 
 
 def _flip_status(actor: Person, ticket_id: int) -> None:

@@ -504,3 +504,34 @@ def test_sidebar_counts_add_up_an_agents_teams_and_unrouted_tickets_up_to_the_ca
             assert view_counts(person) == {"open": 4, "unassigned": 4, "mine": 1}
         finally:
             app.config["DESK_COUNT_CAP"] = cap
+
+
+def test_supervisor_reassigns_with_a_reason_shown_in_the_history(app, client, agent,
+                                                                 make_person, make_ticket):
+    supervisor = make_person(email="sup@example.com", name="Sabine Sup",
+                             roles=(Role.SUPERVISOR,))
+    other = make_person(email="other@example.com", name="Otto Other")
+    ticket = make_ticket(assignee=agent)
+    login(client, supervisor.email)
+    response = client.post(f"/tickets/{ticket.id}/assign",
+                           data={"assign-assignee": str(other.id), "assign-version": "1"})
+    assert response.status_code == 422
+    page = html(response)
+    assert "needed to reassign a ticket someone else holds" in page
+    assert f'<option selected value="{other.id}">Otto Other</option>' in page  # input kept
+    assert load_ticket(app, ticket.id).assignee_id == agent.id
+    assert "ticket.assigned" not in audit_actions(app, ticket.id)
+
+    response = client.post(f"/tickets/{ticket.id}/assign", data={
+        "assign-assignee": str(other.id), "assign-version": "1",
+        "assign-reason": "Anna ist im Urlaub"})
+    assert response.status_code == 302
+    assert load_ticket(app, ticket.id).assignee_id == other.id
+    page = html(client.get(response.headers["Location"]))
+    history = page[page.index('id="assignment-history"'):]
+    assert "Sabine Sup gave it from Anna Agent to Otto Other." in history
+    assert '<q class="history-reason">Anna ist im Urlaub</q>' in history
+    with app.app_context():
+        data = db.session.scalars(sa.select(AuditEvent.data).where(
+            AuditEvent.ticket_id == ticket.id, AuditEvent.action == "ticket.assigned")).one()
+    assert data["reason"] == "Anna ist im Urlaub"

@@ -177,10 +177,9 @@ def put_rule(data: dict[str, Any], name: str) -> dict[str, Any]:
     rule = assignment_rules.set_rule(person, name, **data)
     team = assignment_rules.team_by_name(name)
     if data.get("mode") not in (None, "off"):
-        from desk.assignment.jobs import drain_team
-        from desk.jobs import dispatch, task_path
+        from desk.assignment.jobs import drain_soon
 
-        dispatch(task_path(drain_team), [team.id], "default")
+        drain_soon(team.id)
     return assignment_rules.rule_json(team, rule)
 
 
@@ -216,14 +215,11 @@ def put_agent(data: dict[str, Any], email: str) -> dict[str, Any]:
     board.require_supervisor(actor, "api.agent_settings")
     person = _person(email, "email")
     assert person is not None  # noqa: S101 - _person raises for unknown e-mails
-    if "capacity" in data:
-        assignment_rules.set_capacity(actor, person, data["capacity"])
-    if "languages" in data or "channels" in data:
-        state = assignment_rules.state_of(person.id)
-        languages = data["languages"] if "languages" in data else state.languages
-        channel_ids = (assignment_rules.channel_ids(data["channels"]) if "channels" in data
-                       else state.channel_ids)
-        assignment_rules.set_skills(actor, person, languages, channel_ids)
+    values = {key: data[key] for key in ("capacity", "languages") if key in data}
+    if "channels" in data:
+        values["channel_ids"] = assignment_rules.channel_ids(data["channels"])
+    if values:
+        assignment_rules.update_agent(actor, person, values)
     row = next(row for row in board.agents() if row["id"] == person.id)
     return row | {"presence": row["presence"].value, "chosen": row["chosen"].value}
 

@@ -14,27 +14,22 @@ agent of the contact's previous ticket (continuity); then by the team's mode -
 round robin (who got an automatic ticket longest ago) or least loaded (fewest open
 tickets, ties by round robin).
 
-Taking (`take()`) is its own short transaction that first locks the person's state
-row (an UPDATE), then counts their open tickets again and gives up when they are
-full, then assigns with `WHERE assignee_id IS NULL`: two deciders racing for one
-person or one ticket can neither overfill the person nor both win the ticket.
+A drain plans a batch of its oldest waiting tickets at a time (`plan()`, as if each
+pick were already made) and hands the plan to `desk.assignment.taking.take_many()`,
+which takes it in one short transaction under a lock on each person's state: two
+deciders racing for one person or one ticket can neither overfill the person nor
+both win the ticket.
 """
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy import orm
 
 from desk.assignment.rules import rule_for
-from desk.assignment.service import begin_write, hand_over
-from desk.commits import commit
-from desk.errors import Conflict
+from desk.assignment.taking import IS_OPEN, Pick, open_loads, take_many
 from desk.extensions import db
-from desk.inbox.queue import OPEN_CONDITION
 from desk.models import (
-    OPEN_STATUSES,
     AgentState,
     AssignmentRule,
     AssignMode,
@@ -50,9 +45,7 @@ from desk.models import (
 )
 
 DRAIN_BATCH = 200  # backlog tickets read at a time
-
-# The open statuses as literals, so the partial indexes apply (see desk.inbox.queue).
-IS_OPEN = OPEN_CONDITION
+TAKE_BATCH = 100  # tickets handed out per transaction (the write lock is held that long)
 
 
 @dataclass
@@ -81,21 +74,6 @@ class Candidate:
         if self.channel_ids is not None and channel_id not in self.channel_ids:
             return False
         return not (language and self.languages is not None and language not in self.languages)
-
-
-def open_loads(person_ids: Iterable[int]) -> dict[int, int]:
-    """Open tickets held by each person (an index range per person, not a table scan)."""
-    ids = list(person_ids)
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Ticket.assignee_id, sa.func.count())
-        .where(IS_OPEN, Ticket.assignee_id.in_(ids))
-        .group_by(Ticket.assignee_id)
-    )
-    loads = dict.fromkeys(ids, 0)
-    loads.update({person_id: count for person_id, count in rows})
-    return loads
 
 
 def candidates(team_id: int, rule: AssignmentRule) -> list[Candidate]:
@@ -171,9 +149,48 @@ def previous_agent(ticket: TicketFacts) -> int | None:
     )
 
 
+def previous_agents(tickets: list[TicketFacts]) -> dict[int, int | None]:
+    """previous_agent() for a batch of tickets, in one query for the usual case.
+
+    Reads each contact's latest assigned ticket (`ix_tickets_contact_id`); only a
+    ticket older than that one (rare: the backlog is the newest work) asks alone.
+    """
+    contact_ids = {ticket.contact_id for ticket in tickets}
+    if not contact_ids:
+        return {}
+    ranked = (
+        sa.select(Ticket.contact_id, Ticket.id, Ticket.created_at, Ticket.assignee_id,
+                  sa.func.row_number().over(
+                      partition_by=Ticket.contact_id,
+                      order_by=(Ticket.created_at.desc(), Ticket.id.desc())).label("n"))
+        .where(Ticket.contact_id.in_(contact_ids), Ticket.assignee_id.is_not(None))
+        .subquery()
+    )
+    latest = {row.contact_id: row for row in db.session.execute(
+        sa.select(ranked).where(ranked.c.n == 1))}
+    found: dict[int, int | None] = {}
+    for ticket in tickets:
+        row = latest.get(ticket.contact_id)
+        if row is None:
+            found[ticket.id] = None
+        elif row.id != ticket.id and row.created_at <= ticket.created_at:
+            found[ticket.id] = row.assignee_id
+        else:
+            found[ticket.id] = previous_agent(ticket)
+    return found
+
+
+LOOK_UP = -1  # choose(previous=...): ask the database who held the contact's last ticket
+
+
 def choose(ticket: TicketFacts, rule: AssignmentRule, people: list[Candidate], now: datetime,
-           exclude: frozenset[int] = frozenset()) -> Candidate | None:
-    """The person who should get the ticket now, or None (nobody may take it)."""
+           exclude: frozenset[int] = frozenset(),
+           previous: int | None = LOOK_UP) -> Candidate | None:
+    """The person who should get the ticket now, or None (nobody may take it).
+
+    `previous`: who held (or was just planned for) the contact's previous ticket,
+    when the caller knows it already; by default it is looked up.
+    """
     if rule.mode == AssignMode.OFF:
         return None
     able = [
@@ -187,7 +204,8 @@ def choose(ticket: TicketFacts, rule: AssignmentRule, people: list[Candidate], n
     by_id = {person.person_id: person for person in able}
     if ticket.owner_id in by_id:
         return by_id[ticket.owner_id]
-    previous = previous_agent(ticket)
+    if previous == LOOK_UP:
+        previous = previous_agent(ticket)
     if previous in by_id:
         return by_id[previous]
     if rule.mode == AssignMode.LEAST_LOADED:
@@ -212,26 +230,6 @@ def decide(ticket_id: int, now: datetime | None = None,
 # -- taking a ticket ---------------------------------------------------------------------
 
 
-def _lock_state(person_id: int) -> AgentState:
-    """Lock the person's state row for this transaction (creating it when missing)."""
-    bump = (
-        sa.update(AgentState)
-        .where(AgentState.person_id == person_id)
-        .values(assign_seq=AgentState.assign_seq)
-        .execution_options(synchronize_session=False)
-    )
-    if db.session.execute(bump).rowcount == 0:
-        try:
-            with db.session.begin_nested():
-                db.session.add(AgentState(person_id=person_id, chosen_status=Presence.ONLINE,
-                                          assign_seq=0, window_count=0))
-        except sa.exc.IntegrityError:
-            db.session.execute(bump)  # someone created it meanwhile: wait for their lock
-    state = db.session.get(AgentState, person_id, populate_existing=True)
-    assert state is not None  # noqa: S101 - locked or created just now
-    return state
-
-
 def take(ticket_id: int, person: Candidate, rule: AssignmentRule, now: datetime,
          reason: str = "auto") -> bool:
     """Assign an unassigned ticket to `person` unless that would overfill them.
@@ -239,37 +237,7 @@ def take(ticket_id: int, person: Candidate, rule: AssignmentRule, now: datetime,
     One short transaction, committed here. False (nothing written) when the person is
     full or over the fair limit by now, or the ticket was taken or closed meanwhile.
     """
-    begin_write()
-    state = _lock_state(person.person_id)
-    load = open_loads([person.person_id])[person.person_id]
-    person.load = load
-    window_open = (state.window_started_at is not None and now - state.window_started_at
-                   < timedelta(minutes=rule.fair_window_minutes))
-    if load >= person.capacity or (rule.fair_limit and window_open
-                                   and state.window_count >= rule.fair_limit):
-        db.session.rollback()
-        return False
-    ticket = db.session.get(Ticket, ticket_id, options=[orm.lazyload(Ticket.team)])
-    if ticket is None or not ticket.is_open or ticket.assignee_id is not None:
-        db.session.rollback()
-        return False
-    seq = (db.session.scalar(sa.select(sa.func.max(AgentState.assign_seq))) or 0) + 1
-    state.assign_seq = seq
-    state.window_count = state.window_count + 1 if window_open else 1
-    if not window_open:
-        state.window_started_at = now
-    try:
-        hand_over(ticket, None, person.person_id, None, "ticket.auto_assigned",
-                  condition=Ticket.status.in_(OPEN_STATUSES), rule=rule.mode.value,
-                  reason=reason)
-    except Conflict:
-        return False  # change() rolled back: the state row is untouched too
-    commit()
-    person.load = load + 1
-    person.assign_seq = seq
-    person.window_count = state.window_count
-    person.window_started_at = state.window_started_at
-    return True
+    return bool(take_many([Pick(ticket_id, person)], rule, now, reason))
 
 
 def assign_ticket(ticket_id: int, now: datetime | None = None,
@@ -305,27 +273,70 @@ def drain(team_id: int, now: datetime | None = None, limit: int | None = None) -
     if rule.mode == AssignMode.OFF:
         return 0
     if rule in db.session:
-        db.session.expunge(rule)  # kept across the many short transactions below
+        db.session.expunge(rule)  # kept across the short transactions below
     people = candidates(team_id, rule)
     assigned = 0
     after: tuple[datetime, int] | None = None
-    while any(p.has_room() and p.under_fair_limit(rule, now) for p in people):
-        batch = _backlog(team_id, after)
-        if not batch:
+    fruitless = 0
+    while _anyone_free(people, rule, now) and (limit is None or assigned < limit):
+        waiting = facts_of(_backlog(team_id, after))
+        if not waiting:
             break
-        for ticket in facts_of(batch):
-            after = (ticket.created_at, ticket.id)
-            chosen = choose(ticket, rule, people, now)
-            if chosen is None:
-                continue  # no one with the skills for this one; the next may fit
-            if take(ticket.id, chosen, rule, now):
-                assigned += 1
-                if limit is not None and assigned >= limit:
-                    return assigned
-            if not any(p.has_room() and p.under_fair_limit(rule, now) for p in people):
+        most = TAKE_BATCH if limit is None else min(TAKE_BATCH, limit - assigned)
+        picks, examined = plan(waiting, rule, people, now, most)
+        taken = take_many(picks, rule, now) if picks else []
+        assigned += len(taken)
+        if len(taken) == len(picks):
+            after = examined  # everything up to here is taken or fits nobody
+            fruitless = 0
+        else:
+            # Someone was quicker (a claim, a full person): read again from the same
+            # place with the loads as they are now, so the oldest still go first.
+            fruitless = 0 if taken else fruitless + 1
+            if fruitless >= 3:
                 break
     db.session.rollback()
     return assigned
+
+
+def _anyone_free(people: list[Candidate], rule: AssignmentRule, now: datetime) -> bool:
+    return any(p.has_room() and p.under_fair_limit(rule, now) for p in people)
+
+
+def plan(tickets: list[TicketFacts], rule: AssignmentRule, people: list[Candidate],
+         now: datetime, most: int) -> tuple[list[Pick], tuple[datetime, int] | None]:
+    """Who gets which of these tickets (oldest first), each choice counted in before the next.
+
+    Returns at most `most` picks and the backlog position of the last ticket looked at.
+    The people themselves stay untouched: the plan works on copies, and only what
+    `take_many()` really took changes them.
+    """
+    trial = [replace(person) for person in people]
+    real = {person.person_id: person for person in people}
+    turn = max((person.assign_seq for person in people), default=0)
+    continuity = previous_agents(tickets)
+    planned: dict[int, int] = {}  # contact -> person, for continuity inside the batch
+    picks: list[Pick] = []
+    examined: tuple[datetime, int] | None = None
+    for ticket in tickets:
+        if len(picks) >= most or not _anyone_free(trial, rule, now):
+            break
+        examined = (ticket.created_at, ticket.id)
+        previous = planned.get(ticket.contact_id, continuity[ticket.id])
+        chosen = choose(ticket, rule, trial, now, previous=previous)
+        if chosen is None:
+            continue  # no one with the skills for this one; the next may fit
+        picks.append(Pick(ticket.id, real[chosen.person_id]))
+        planned[ticket.contact_id] = chosen.person_id
+        turn += 1
+        chosen.load += 1
+        chosen.assign_seq = turn
+        started = chosen.window_started_at
+        if started is None or now - started >= timedelta(minutes=rule.fair_window_minutes):
+            chosen.window_started_at, chosen.window_count = now, 1
+        else:
+            chosen.window_count += 1
+    return picks, examined
 
 
 def _backlog(team_id: int, after: tuple[datetime, int] | None) -> list[int]:

@@ -22,6 +22,11 @@ def drain_team(team_id: int) -> int:
     return drain(team_id)
 
 
+def drain_soon(team_id: int) -> None:
+    """Queue a drain of the team's backlog (after a rule switched auto-assignment on)."""
+    dispatch_once(task_path(drain_team), [team_id], "default")
+
+
 def capacity_freed(ticket_id: int) -> int:
     """A ticket closed: its assignee has room again in each of their teams."""
     from desk.assignment.auto import drain, teams_of

@@ -212,28 +212,76 @@ def set_chosen_status(person: Person, status: Presence) -> Presence:
 
 def set_capacity(actor: Person, person: Person, capacity: int | None) -> None:
     """A person's own capacity (None: the team default); supervisors only."""
-    if not can_assign_others(actor):
-        refuse(actor, "assignment.capacity", None, "only supervisors set capacities",
-               person=person.email)
-    state = stored_state(person.id)
-    state.capacity = None if capacity is None else _whole(capacity, "capacity", 1, MAX_CAPACITY)
-    audit.record("assignment.capacity", actor, person=person.email, capacity=capacity)
-    commit()
+    update_agent(actor, person, {"capacity": capacity})
 
 
 def set_skills(actor: Person, person: Person, languages: list[str] | None,
                channel_ids: list[int] | None) -> None:
     """What a person works on (None: anything); supervisors only."""
+    update_agent(actor, person, {"languages": languages, "channel_ids": channel_ids})
+
+
+def update_agent(actor: Person, person: Person, values: dict[str, Any]) -> AgentState:
+    """Change a person's own capacity and skills (supervisors); only the keys given change.
+
+    Keys: `capacity` (None: the team's default), `languages` (None: any),
+    `channel_ids` (None: any channel). Everything is checked before anything is
+    written, so a bad value changes nothing. The one way both the API and the team
+    page change these settings.
+    """
     if not can_assign_others(actor):
-        refuse(actor, "assignment.skills", None, "only supervisors set skills",
+        refuse(actor, "assignment.agent", None, "only supervisors set capacities and skills",
                person=person.email)
+    changes = _checked_agent(values)
     state = stored_state(person.id)
-    state.languages = None if languages is None else sorted({lang.lower()[:2]
-                                                            for lang in languages})
-    state.channel_ids = None if channel_ids is None else sorted(set(channel_ids))
-    audit.record("assignment.skills", actor, person=person.email, languages=state.languages,
-                 channel_ids=state.channel_ids)
+    for key, value in changes.items():
+        setattr(state, key, value)
+    if "capacity" in changes:
+        audit.record("assignment.capacity", actor, person=person.email,
+                     capacity=changes["capacity"])
+    if changes.keys() & {"languages", "channel_ids"}:
+        audit.record("assignment.skills", actor, person=person.email,
+                     languages=state.languages, channel_ids=state.channel_ids)
     commit()
+    return state
+
+
+def _checked_agent(values: dict[str, Any]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "capacity":
+            changes[key] = None if value is None else _whole(value, key, 1, MAX_CAPACITY)
+        elif key == "languages":
+            changes[key] = _languages(value)
+        elif key == "channel_ids":
+            changes[key] = _known_channels(value)
+        else:
+            raise Invalid(f"unknown setting {key}", {key: ["unknown"]})
+    return changes
+
+
+def _languages(value: Any) -> list[str] | None:
+    """Language codes as contacts have them ("de", "en-GB" -> "de", "en"); None: any."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+            isinstance(code, str) and 2 <= len(code.strip()) <= 8
+            and code.strip().replace("-", "").isalpha() for code in value):
+        raise Invalid("languages must be codes such as de or en-GB",
+                      {"languages": ["codes such as de or en-GB"]})
+    return sorted({code.strip().lower()[:2] for code in value})
+
+
+def _known_channels(value: Any) -> list[int] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(n, int) for n in value):
+        raise Invalid("channels must be a list of channels", {"channels": ["a list"]})
+    known = set(db.session.scalars(sa.select(Channel.id).where(Channel.id.in_(value))))
+    unknown = [n for n in value if n not in known]
+    if unknown:
+        raise Invalid(f"unknown channel {unknown[0]}", {"channels": [f"unknown {unknown[0]}"]})
+    return sorted(set(value))
 
 
 def channel_ids(slugs: list[str] | None) -> list[int] | None:

@@ -72,11 +72,16 @@ def assign(
     assignee: Person | None,
     seen_version: int | None = None,
     reason: str | None = None,
+    *,
+    need_reason: bool = True,
 ) -> Ticket:
     """Give a ticket to someone (or to nobody).
 
     Supervisors and admins assign anything they see; the current assignee may hand
     their ticket back or on to a colleague. Anyone else is refused (403, audited).
+    Giving a ticket someone else holds to a third person needs a reason (422
+    without), which the audit entry keeps and the ticket's history shows; bulk
+    reassigns (`need_reason=False`) record one when given.
     """
     begin_write()
     ticket = get_ticket(actor, ticket_id)
@@ -89,11 +94,22 @@ def assign(
     new = assignee.id if assignee else None
     if ticket.assignee_id == new:
         return ticket
+    reason = clean_reason(reason)
+    # A caller who saw an older version gets the 409 below: they did not see the holder.
+    stale = seen_version is not None and seen_version != ticket.version
+    if need_reason and reason is None and not stale and takes_from_holder(ticket, actor, new):
+        raise Invalid("say why the ticket goes from the person who holds it to someone else",
+                      {"reason": ["needed to reassign a ticket someone else holds"]})
     ticket = hand_over(ticket, ticket.assignee_id, new, actor,
                        "ticket.assigned" if new else "ticket.unassigned",
-                       seen_version=seen_version, reason=clean_reason(reason))
+                       seen_version=seen_version, reason=reason)
     commit()
     return ticket
+
+
+def takes_from_holder(ticket: Ticket, actor: Person, new: int | None) -> bool:
+    """The change gives a ticket that someone other than the actor holds to another person."""
+    return ticket.assignee_id not in (None, actor.id) and new not in (None, ticket.assignee_id)
 
 
 def unassign(actor: Person, ticket_id: int, reason: str | None = None) -> Ticket:
@@ -160,7 +176,7 @@ def bulk_assign(actor: Person, ticket_ids: list[int], assignee: Person | None,
     result = BulkResult()
     for ticket_id in dict.fromkeys(ticket_ids):  # each once, in the order given
         try:
-            assign(actor, ticket_id, assignee, reason=reason)
+            assign(actor, ticket_id, assignee, reason=reason, need_reason=False)
         except DeskError as exc:
             db.session.rollback()
             result.failed.append({"id": ticket_id, "reason": exc.detail})

@@ -7,7 +7,15 @@ the ticket version the person saw; templates always render the current one.
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from desk.models import Priority, Status
@@ -89,6 +97,8 @@ class AssignForm(FlaskForm):
     """Give the ticket to someone; `0` means nobody. Choices are set per request."""
 
     assignee = SelectField(_l("Assignee"), coerce=int, validators=[InputRequired()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)],
+                         description=_l("Needed when you take the ticket from someone."))
     version = _version_field()
     save = SubmitField(_l("Assign"))
 

@@ -18,6 +18,7 @@ from wtforms import Field, SelectChoice
 
 from desk import errors
 from desk.assignment import service as assignment
+from desk.assignment.history import of_ticket as assignment_history
 from desk.auth.access import DESK_ROLES, can_assign_others, can_see_ticket, roles_required
 from desk.contacts.service import attachments_of, related_tickets
 from desk.extensions import db
@@ -263,6 +264,7 @@ def _ticket_context(person: Person, ticket: Ticket, forms: dict[str, FlaskForm])
         ),
         "assign_form": forms.get("assign") or _assign_form(person, ticket, formdata=None),
         "sla": sla_panel(ticket),
+        "assignment_history": assignment_history(ticket.id),
     }
 
 
@@ -418,7 +420,7 @@ def assign(ticket_id: int) -> Response | tuple[str, int]:
         return _ticket_page(ticket_id, 422, assign=form)
     assignee = db.session.get(Person, form.assignee.data) if form.assignee.data else None
     try:
-        assignment.assign(person, ticket_id, assignee, seen_version(form))
+        assignment.assign(person, ticket_id, assignee, seen_version(form), form.reason.data)
     except errors.Invalid as error:
         _show_service_errors(form, error, form.assignee)
         return _ticket_page(ticket_id, 422, assign=form)
