@@ -82,8 +82,11 @@ def store(events_: list[IntakeEvent]) -> None:
     add_messages(arrivals)
     link_new_tickets(arrivals)
     sla.inbound_messages([(a.ticket, a.message, a.contact) for a in arrivals])  # type: ignore[misc]
+    audit.record_many("message.inbound", None, [
+        (a.ticket.id, {"message_id": a.message.id, "intake_event_id": a.event.id})  # type: ignore[union-attr]
+        for a in arrivals])
     for arrival in arrivals:
-        record_and_announce(arrival)
+        announce(arrival)
         mark_processed(arrival.event)
 
 
@@ -379,12 +382,10 @@ def link_new_tickets(arrivals: list[Arrival]) -> None:
                              f"{arrival.ticket.subject} {arrival.body_text}")  # type: ignore[union-attr]
 
 
-def record_and_announce(arrival: Arrival) -> None:
-    """The audit entry, and the live events once the batch has committed."""
+def announce(arrival: Arrival) -> None:
+    """The live events, sent once the batch has committed."""
     ticket, message = arrival.ticket, arrival.message
     assert ticket is not None and message is not None  # noqa: S101 - made above
-    audit.record("message.inbound", None, ticket.id, message_id=message.id,
-                 intake_event_id=arrival.event.id)
     facts = {"ticket_id": ticket.id, "team_id": ticket.team_id}
     if arrival.is_new:
         send_after_commit(events.ticket_created, **facts, channel_id=arrival.channel.id,
