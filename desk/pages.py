@@ -4,6 +4,8 @@ API routes (under /api/) answer errors as RFC 9457 problem details instead;
 see desk.api.problems.
 """
 
+import functools
+import math
 from datetime import tzinfo
 
 from babel import Locale
@@ -28,7 +30,8 @@ def install(app: Flask) -> None:
     app.add_template_filter(relative_time)
     app.add_template_filter(compact_number)
     app.add_template_global(time_ago, name="time_tag")
-    app.context_processor(lambda: {"current_locale": str(get_locale())})
+    app.context_processor(lambda: {"current_locale": str(viewer_clock()[0]),
+                                   "current_timezone": str(viewer_clock()[1])})
 
 
 def wants_problem_json() -> bool:
@@ -126,21 +129,53 @@ def relative_time(value) -> str:  # noqa: ANN001
     """'5 minutes ago' / 'in 2 hours', in the viewer's language."""
     if value is None:
         return ""
-    return format_timedelta(value - utcnow(), add_direction=True, locale=viewer_clock()[0],
-                            threshold=1.0, format="short")
+    delta = value - utcnow()
+    unit, amount = _rounded(delta.days * 86400 + delta.seconds)
+    return _relative_text(unit, amount, str(viewer_clock()[0]))
+
+
+# Babel's units for format_timedelta, largest first, in seconds.
+_UNITS = (("year", 31536000), ("month", 2592000), ("week", 604800), ("day", 86400),
+          ("hour", 3600), ("minute", 60), ("second", 1))
+
+
+def _rounded(seconds: int) -> tuple[str, int]:
+    """The unit and signed amount format_timedelta(threshold=1) shows for `seconds`."""
+    for unit, size in _UNITS:
+        if abs(seconds) / size >= 1.0:
+            return unit, int(math.copysign(round(abs(seconds) / size), seconds))
+    return "second", 0
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative_text(unit: str, amount: int, locale: str) -> str:
+    """Relative times fall into few buckets ("3 hours ago"), so the rows of a page share
+    their formatting, which costs far more than the look-up (docs/benchmarks.md, queue).
+    Exactly what format_timedelta(threshold=1) gives: the amount in its own unit."""
+    seconds = amount * dict(_UNITS)[unit]
+    try:
+        return format_timedelta(seconds, add_direction=True, locale=locale,
+                                threshold=math.inf, granularity=unit, format="short")
+    except KeyError:
+        # Babel 2.18 lacks some short forms (German "in 2 Monaten"): the long form then.
+        return format_timedelta(seconds, add_direction=True, locale=locale,
+                                threshold=math.inf, granularity=unit, format="long")
 
 
 def time_ago(value) -> Markup:  # noqa: ANN001
-    """A <time> element: relative text, the exact local time on hover, ISO for scripts."""
+    """A <time> element: relative text, ISO for scripts (static/js/times.js shows the exact
+    local time on hover)."""
     if value is None:
         return Markup("")
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        value.isoformat(), local_time(value), relative_time(value))
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(),
+                                                          relative_time(value))
 
 
 def compact_number(value: int | None) -> str:
     """Follower counts the way people say them, in the viewer's language: 48K, 1,2 Mio."""
     value = value or 0
+    if 0 <= value < 1000:
+        return str(value)  # the same in every language desk speaks; Babel costs a lookup
     locale = viewer_clock()[0]
     compact = format_compact_decimal(value, locale=locale, fraction_digits=1)
     if compact.isdigit():  # no short form in this language (German below a million)

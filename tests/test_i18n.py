@@ -134,3 +134,32 @@ def test_contact_form_addresses_the_public_formally(client, make_channel):
     body = client.get("/contact", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert "Ihr Name" in body and "Ihre Nachricht" in body
     assert not re.search(r"\b(du|dein|deine|dir)\b", body, re.IGNORECASE)
+
+
+def test_relative_times_read_as_babel_writes_them_in_both_languages():
+    """desk.pages formats a relative time once per (unit, amount, language) and reuses
+    it; on a spread of past and future moments it says what Babel's format_timedelta
+    says, and where Babel 2.18 lacks a short form (German "in 2 months") the long one."""
+    import random
+    from datetime import timedelta
+
+    from babel.dates import format_timedelta
+
+    from desk.pages import _relative_text, _rounded
+
+    def babel(delta: timedelta, locale: str) -> str:
+        try:
+            return format_timedelta(delta, add_direction=True, locale=locale,
+                                    threshold=1.0, format="short")
+        except KeyError:
+            return format_timedelta(delta, add_direction=True, locale=locale,
+                                    threshold=1.0, format="long")
+
+    rng = random.Random(7)
+    scales = [1, 60, 3600, 86400, 604800, 2592000, 31536000]
+    for locale in ("de", "en"):
+        for _ in range(20000):
+            delta = timedelta(seconds=int(rng.choice(scales) * rng.uniform(-40, 40)))
+            ours = _relative_text(*_rounded(delta.days * 86400 + delta.seconds), locale)
+            assert ours == babel(delta, locale), (delta, locale)
+    assert _relative_text("month", 2, "de") == "in 2 Monaten"

@@ -24,7 +24,7 @@
       var warn = el.dataset.warn ? Date.parse(el.dataset.warn) : null;
       if (isNaN(due)) return;
       var left = due - now;
-      var template = left <= 0 ? el.dataset.overdue : el.dataset.left;
+      var template = left <= 0 ? document.body.dataset.slaOverdue : document.body.dataset.slaLeft;
       var text = template ? template.replace("%(time)s", span(left)) : el.textContent;
       // Only a changed text is written: writing it is itself a mutation the observer
       // below would hear, and an unchanged write would tick for ever.

@@ -1,5 +1,6 @@
 """The golden path in a real Chromium: sign in, see the queue, open a ticket, reply."""
 
+import re
 import json
 import urllib.request
 
@@ -40,6 +41,9 @@ def test_sign_in_open_a_ticket_and_reply(page, live_server, make_person, make_ti
 
     row = page.locator(f".queue-row[data-ticket-id='{ticket.id}']")
     expect(row).to_contain_text("ICE 578 fällt aus")
+    # The exact time on hover is written by static/js/times.js from the ISO datetime.
+    expect(row.locator("time[datetime]").first).to_have_attribute(
+        "title", re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{2}, \d{1,2}:\d{2}"))
     row.locator("a.row-link").click()
     expect(page.locator("#ticket-subject")).to_have_text(
         "ICE 578 fällt aus – wie komme ich nach Köln?")
