@@ -63,6 +63,7 @@ def due_rows(now: datetime, limit: int) -> list[Any]:
             TicketSla.ticket_id, TicketSla.policy_id, TicketSla.first_response_due_at,
             TicketSla.next_response_due_at, TicketSla.next_response_started_at,
             TicketSla.resolution_due_at, TicketSla.paused_at, TicketSla.paused_minutes,
+            TicketSla.next_response_paused_minutes,
             Ticket.status, Ticket.priority, Ticket.escalation_level, Ticket.channel_id,
             Ticket.team_id, Ticket.created_at, Ticket.version, Ticket.assignee_id,
         )
@@ -122,7 +123,7 @@ def _clocks(row: Any, policy: SlaPolicy, now: datetime) -> list[RunningClock]:
         (Clock.FIRST_RESPONSE, row.created_at, row.first_response_due_at,
          policy.first_response_minutes, offset),
         (Clock.NEXT_RESPONSE, row.next_response_started_at, row.next_response_due_at,
-         policy.next_response_minutes, 0.0),
+         policy.next_response_minutes, row.next_response_paused_minutes or 0.0),
         (Clock.RESOLUTION, row.created_at, row.resolution_due_at, policy.resolution_minutes,
          offset),
     ):
