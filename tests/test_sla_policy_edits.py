@@ -264,4 +264,9 @@ def test_the_up_and_down_buttons_change_the_order(app, client, make_person):
     assert order() == ["Third", "First", "Second"]
     client.post(f"/sla/policies/{third}/move", data={"direction": "up"})  # already first
     assert order() == ["Third", "First", "Second"]
+    assert client.post(f"/sla/policies/{first}/move",
+                       data={"direction": "sideways"}).status_code == 400
+    assert client.post(f"/sla/policies/{first + 100}/move",
+                       data={"direction": "up"}).status_code == 404
+    assert order() == ["Third", "First", "Second"]
     assert len(audit_entries(app, "sla.policies_reordered")) == 2

@@ -223,7 +223,9 @@ def edit_policy_page(policy_id: int) -> ResponseReturnValue:
 @roles_required(*SUPERVISORS)
 def move_policy(policy_id: int) -> ResponseReturnValue:
     """One place up or down in the matching order (the buttons in the policy table)."""
-    steps = -1 if request.form.get("direction") == "up" else 1
+    steps = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+    if steps is None:
+        abort(400)
     try:
         policies.move_policy(current_user, policy_id, steps)
     except errors.NotFound:
