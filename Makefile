@@ -46,8 +46,8 @@ translations: $(VENV)/.installed
 
 # Refresh the catalogs after changing UI strings: extract, then merge into de and en.
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F desk/translations/babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o desk/translations/messages.pot .
-	$(VENV)/bin/pybabel update -i desk/translations/messages.pot -d desk/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel extract -F desk/translations/babel.cfg -k _l -k lazy_gettext --no-location --sort-output -w 100 -o desk/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i desk/translations/messages.pot -d desk/translations --no-fuzzy-matching -w 100
 
 lint: install-test
 	$(VENV)/bin/ruff check .

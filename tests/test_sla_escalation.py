@@ -243,3 +243,45 @@ def test_a_policy_may_reassign_from_level_two(app, make_ticket, make_person, sup
     loaded, _ = clocks(app, ticket.id)
     assert loaded.assignee_id == boss.id and loaded.escalation_level == 2
     assert {e.notify_id for e in escalations(app, ticket.id)} == {boss.id}
+
+
+@time_machine.travel(START, tick=False)
+def test_due_tickets_are_written_in_bulk_not_one_by_one(app, make_ticket, supervisor, heard,
+                                                        caplog):
+    from desk.models import AuditEvent, Ticket
+
+    make_policy(app, supervisor, calendar=ALWAYS, first_response_minutes=60,
+                resolution_minutes=10_000, max_level=1)
+    tickets = [start_clocks(app, make_ticket(handle=f"@k{n}")) for n in range(5)]
+    writes: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().split()[0] in ("INSERT", "UPDATE"):
+            writes.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        with caplog.at_level("WARNING", logger="desk.sla.sweep"):
+            report = run_sweep(app, START + timedelta(minutes=61))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert "fell back" not in caplog.text
+    assert len(report.raised) == 10 and len(heard) == 10  # a warning and level 1 each
+    # Escalations, ticket levels, audit entries, next checks: one statement each for all.
+    assert len(writes) == 4, writes
+    with app.app_context():
+        for ticket in tickets:
+            loaded = db.session.get(Ticket, ticket.id)
+            assert (loaded.escalation_level, loaded.priority) == (1, Priority.HIGH)
+            assert loaded.version == ticket.version + 1
+            # Only the resolution clock's warning is left.
+            assert db.session.get(TicketSla, ticket.id).check_at == START + timedelta(
+                minutes=8000)
+        entries = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.action == "ticket.escalated")).all()
+        assert sorted(entry.ticket_id for entry in entries) == [t.id for t in tickets]
+        assert {(entry.data["level"], entry.data["priority"]) for entry in entries} == {
+            (1, "high")}
+        assert all(entry.created_at == START + timedelta(minutes=61) for entry in entries)

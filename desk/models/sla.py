@@ -92,7 +92,11 @@ class TicketSla(Base):
     warn_at: Mapped[datetime | None]
     check_at: Mapped[datetime | None]
     paused_at: Mapped[datetime | None]
+    # Business minutes paused since creation (first response and resolution run from it)
+    # and since the running next-response clock started (reset when it restarts).
     paused_minutes: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    next_response_paused_minutes: Mapped[float] = mapped_column(default=0.0,
+                                                                server_default="0")
     priority_reason: Mapped[str | None] = mapped_column(sa.String(200))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

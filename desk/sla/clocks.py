@@ -6,9 +6,12 @@ ticket's `ticket_sla` row and sets `Ticket.due_at` to the nearest running due
 time, which is what the queues sort by.
 
 Pauses: while the ticket is in one of the policy's pause statuses no clock
-runs; on leaving it, the business minutes spent paused are added to the
-first-response and resolution targets. The next-response clock starts at each
-customer message after our last reply, so it restarts with every exchange.
+runs; on leaving it, the business minutes spent paused since each clock
+started are added to that clock's target. First response and resolution run
+from the ticket's creation, so every pause counts for them (`paused_minutes`).
+The next-response clock starts at each customer message after our last reply,
+so it restarts with every exchange; it counts only the paused minutes since its
+own start (`next_response_paused_minutes`), from zero again when it restarts.
 """
 
 from dataclasses import dataclass
@@ -88,12 +91,14 @@ def evaluate(ticket: Ticket, now: datetime, policies: list[SlaPolicy] | None = N
         _stop(ticket, row)
         return Evaluation(row, policy, [], [])
     calendar = calendar_of(policy)
+    # The pause that ends now belongs to the next-response clock that ran until now;
+    # when a customer message restarts the clock (and so ends a pause on us waiting
+    # for them), the new clock starts with no paused minutes.
     _track_pause(ticket, row, policy, calendar, now)
+    _restart_next_response(row, next_response_start(ticket))
     clocks = running_clocks(ticket, row, policy, calendar)
     row.first_response_due_at = _due(clocks, Clock.FIRST_RESPONSE)
     row.next_response_due_at = _due(clocks, Clock.NEXT_RESPONSE)
-    row.next_response_started_at = next(
-        (c.started_at for c in clocks if c.clock == Clock.NEXT_RESPONSE), None)
     row.resolution_due_at = _due(clocks, Clock.RESOLUTION)
     if row.paused_at is not None:
         # Paused: the due times stay visible, but nothing runs, sorts or escalates.
@@ -109,7 +114,8 @@ def evaluate(ticket: Ticket, now: datetime, policies: list[SlaPolicy] | None = N
 
 def _stop(ticket: Ticket, row: TicketSla) -> None:
     row.first_response_due_at = row.next_response_due_at = row.resolution_due_at = None
-    row.next_response_started_at = row.warn_at = row.check_at = None
+    row.warn_at = row.check_at = None
+    _restart_next_response(row, None)
     _set_due(ticket, None)
 
 
@@ -124,18 +130,42 @@ def _due(clocks: list[RunningClock], which: Clock) -> datetime | None:
 
 def _track_pause(ticket: Ticket, row: TicketSla, policy: SlaPolicy,
                  calendar: BusinessCalendar, now: datetime) -> None:
+    """Start or end a pause; an ended pause counts for each clock from that clock's start."""
     paused = ticket.status.value in (policy.pause_statuses or [])
     if paused and row.paused_at is None:
         row.paused_at = now
     elif not paused and row.paused_at is not None:
         row.paused_minutes = (row.paused_minutes or 0.0) + calendar.minutes_between(
             row.paused_at, now)
+        if row.next_response_started_at is not None:
+            since = max(row.paused_at, row.next_response_started_at)
+            row.next_response_paused_minutes = (
+                (row.next_response_paused_minutes or 0.0)
+                + calendar.minutes_between(since, now))
         row.paused_at = None
+
+
+def _restart_next_response(row: TicketSla, started_at: datetime | None) -> None:
+    """A different start (a new exchange, or none) is a new clock: no paused minutes yet."""
+    if row.next_response_started_at != started_at:
+        row.next_response_started_at = started_at
+        row.next_response_paused_minutes = 0.0
+
+
+def next_response_start(ticket: Ticket) -> datetime | None:
+    """When the next-response clock started: none before our first reply (first response
+    runs then), else the first customer message after our last reply."""
+    if ticket.first_response_at is None:
+        return None
+    return unanswered_since(ticket.id)
 
 
 def running_clocks(ticket: Ticket, row: TicketSla, policy: SlaPolicy,
                    calendar: BusinessCalendar) -> list[RunningClock]:
-    """The clocks that run for the ticket now, with their warning and due moments."""
+    """The clocks that run for the ticket now, with their warning and due moments.
+
+    The next-response clock runs from `row.next_response_started_at`, which
+    `evaluate()` keeps current."""
     offset = row.paused_minutes or 0.0
     clocks = []
 
@@ -147,11 +177,10 @@ def running_clocks(ticket: Ticket, row: TicketSla, policy: SlaPolicy,
     if ticket.first_response_at is None:
         clocks.append(clock(Clock.FIRST_RESPONSE, ticket.created_at,
                             policy.first_response_minutes, offset))
-    else:
-        waiting_since = unanswered_since(ticket.id)
-        if waiting_since is not None:
-            clocks.append(clock(Clock.NEXT_RESPONSE, waiting_since,
-                                policy.next_response_minutes, 0.0))
+    elif row.next_response_started_at is not None:
+        clocks.append(clock(Clock.NEXT_RESPONSE, row.next_response_started_at,
+                            policy.next_response_minutes,
+                            row.next_response_paused_minutes or 0.0))
     clocks.append(clock(Clock.RESOLUTION, ticket.created_at, policy.resolution_minutes, offset))
     return clocks
 

@@ -21,12 +21,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from desk.errors import Invalid
 from desk.extensions import db
-from desk.models import Channel, Priority, Status
+from desk.models import Channel, Person, Priority, SlaPolicy, Status
+from desk.sla.calendar import WEEKDAYS
 
 GERMAN_STATES = ("BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV", "NI", "NW", "RP", "SH", "SL",
                  "SN", "ST", "TH")
 _PERIOD = re.compile(r"(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})")
 DEFAULT_HOURS = "\n".join(f"{day} 09:00-17:00" for day in ("mon", "tue", "wed", "thu", "fri"))
+KEEP = "keep"  # the state choice that keeps public holidays the form cannot show
 
 
 class CheckboxList(SelectMultipleField):
@@ -60,13 +62,20 @@ class PolicyForm(FlaskForm):
     reassign = BooleanField(_l("Reassign to them from level 2"))
     save = SubmitField(_l("Add policy"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kept_holidays: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.kept_holidays = kept_holidays
         self.priority.choices = [("", _l("Any"))] + [(p.value, p.value) for p in Priority]
         channels = db.session.execute(sa.select(Channel.slug, Channel.name)
                                       .order_by(Channel.name)).all()
         self.channel.choices = [("", _l("Any"))] + [(slug, name) for slug, name in channels]
         self.state.choices = [("", _l("None"))] + [(s, s) for s in GERMAN_STATES]
+        if kept_holidays:
+            # Set through the API (another country, or Germany without a state): the
+            # form keeps them unless the supervisor picks a state or none.
+            label = _l("Keep %(holidays)s", holidays=_holidays_label(kept_holidays))
+            self.state.choices.insert(1, (KEEP, label))
         self.pause_statuses.choices = [(s.value, s.value) for s in
                                        (Status.NEW, Status.OPEN, Status.PENDING)]
 
@@ -81,8 +90,7 @@ class PolicyForm(FlaskForm):
             "calendar": {
                 "timezone": (self.timezone.data or "").strip(),
                 "hours": parse_hours(self.hours.data or ""),
-                "holidays": {"country": "DE", "state": self.state.data}
-                if self.state.data else None,
+                "holidays": self._holidays(),
                 "closed_days": (self.closed_days.data or "").split(),
             },
             "pause_statuses": self.pause_statuses.data or [],
@@ -91,11 +99,63 @@ class PolicyForm(FlaskForm):
             "reassign": bool(self.reassign.data),
         }
 
+    def _holidays(self) -> dict[str, Any] | None:
+        if self.state.data == KEEP:
+            return self.kept_holidays
+        return {"country": "DE", "state": self.state.data} if self.state.data else None
+
     def show_errors(self, error: Invalid) -> None:
         """Put each reason the service gave next to the field it is about."""
         for name, messages in error.fields.items():
             field = getattr(self, _field_for(name), None) or self.name
             field.errors = list(field.errors) + [f"{name}: {m}" for m in messages]
+
+
+def policy_form_data(policy: SlaPolicy) -> dict[str, Any]:
+    """A stored policy as the form's fields, to prefill the edit form."""
+    calendar = policy.calendar or {}
+    escalate_to = db.session.get(Person, policy.escalate_to_id) if policy.escalate_to_id else None
+    return {
+        "name": policy.name, "priority": policy.priority.value if policy.priority else "",
+        "channel": policy.channel.slug if policy.channel else "",
+        "first_response_minutes": policy.first_response_minutes,
+        "next_response_minutes": policy.next_response_minutes,
+        "resolution_minutes": policy.resolution_minutes,
+        "hours": format_hours(calendar.get("hours") or {}),
+        "timezone": calendar.get("timezone", "Europe/Berlin"),
+        "state": _state_choice(calendar.get("holidays")),
+        "closed_days": "\n".join(str(day) for day in calendar.get("closed_days") or []),
+        "pause_statuses": list(policy.pause_statuses or []), "warn_share": policy.warn_share,
+        "repeat_minutes": policy.repeat_minutes, "max_level": policy.max_level,
+        "escalate_to": escalate_to.email if escalate_to else "", "reassign": policy.reassign,
+    }
+
+
+def holidays_the_form_cannot_show(policy: SlaPolicy) -> dict[str, Any] | None:
+    """The policy's public holidays when no state choice stands for them, else None."""
+    holidays = (policy.calendar or {}).get("holidays")
+    return holidays if holidays and _state_choice(holidays) == KEEP else None
+
+
+def _state_choice(holidays: Any) -> str:
+    if not holidays:
+        return ""
+    if str(holidays.get("country", "DE")).upper() == "DE" \
+            and str(holidays.get("state") or "").upper() in GERMAN_STATES:
+        return str(holidays["state"]).upper()
+    return KEEP
+
+
+def _holidays_label(holidays: dict[str, Any]) -> str:
+    country = str(holidays.get("country", "DE")).upper()
+    return f"{country}-{holidays['state']}" if holidays.get("state") else country
+
+
+def format_hours(hours: dict[str, Any]) -> str:
+    """{"mon": [["08:00", "12:00"], ...]} -> `mon 08:00-12:00 13:00-17:00` lines."""
+    return "\n".join(
+        f"{day} " + " ".join(f"{start}-{end}" for start, end in hours[day])
+        for day in WEEKDAYS if hours.get(day))
 
 
 def parse_hours(text: str) -> dict[str, Any]:

@@ -1,12 +1,18 @@
-"""SLA policies: create, list, order; which policy a ticket falls under."""
+"""SLA policies: create, edit, order, delete; which policy a ticket falls under.
 
+Every change that can move a due time (targets, calendar, pauses, matching,
+order, escalation settings) queues `recompute_all` for the open tickets after
+the commit; renaming alone does not.
+"""
+
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from desk import audit
 from desk.commits import commit
-from desk.errors import Invalid
+from desk.errors import Conflict, Invalid, NotFound
 from desk.extensions import db
 from desk.models import Channel, Person, Priority, SlaPolicy, Status, Ticket, utcnow
 from desk.sla.calendar import DEFAULT_CALENDAR, BusinessCalendar, CalendarError, parse_calendar
@@ -61,12 +67,83 @@ def create_policy(person: Person, data: dict[str, Any]) -> SlaPolicy:
     return policy
 
 
-def delete_policy(person: Person, policy_id: int) -> None:
+def get_policy(policy_id: int) -> SlaPolicy:
+    """One policy, or NotFound."""
     policy = db.session.get(SlaPolicy, policy_id)
     if policy is None:
-        from desk.errors import NotFound
-
         raise NotFound(f"no SLA policy {policy_id}")
+    return policy
+
+
+def update_policy(person: Person, policy_id: int, data: dict[str, Any]) -> SlaPolicy:
+    """Replace a policy's settings, checked as on create; its place in the order stays
+    unless `position` is given. Invalid names each wrong field and nothing changes."""
+    policy = get_policy(policy_id)
+    values = validate(data)
+    if db.session.scalar(sa.select(SlaPolicy.id).where(SlaPolicy.name == values["name"],
+                                                       SlaPolicy.id != policy.id)):
+        raise Invalid(f"a policy named {values['name']!r} exists", {"name": ["taken"]})
+    del values["updated_at"]
+    changed = sorted(field for field, value in values.items()
+                     if getattr(policy, field) != value)
+    if not changed:
+        return policy
+    for field in changed:
+        setattr(policy, field, values[field])
+    policy.updated_at = _later_than(policy.updated_at)
+    audit.record("sla.policy_updated", person, policy_id=policy.id, name=policy.name,
+                 changed=changed)
+    if changed != ["name"]:
+        _recompute_open_tickets_later()
+    commit()
+    return policy
+
+
+def reorder_policies(person: Person, policy_ids: list[int]) -> list[SlaPolicy]:
+    """Put the policies in the given matching order (first match wins).
+
+    The list must name every policy once: a list made before someone added or
+    deleted a policy is refused (Conflict) rather than guessed at.
+    """
+    if len(set(policy_ids)) != len(policy_ids):
+        raise Invalid("name each policy once", {"ids": ["a policy appears twice"]})
+    current = list_policies()
+    if set(policy_ids) != {policy.id for policy in current}:
+        raise Conflict("the policies changed meanwhile; reload them and order them again")
+    before = [policy.id for policy in current]
+    if before != policy_ids:
+        by_id = {policy.id: policy for policy in current}
+        for rank, policy_id in enumerate(policy_ids, start=1):
+            by_id[policy_id].position = rank * 10
+        audit.record("sla.policies_reordered", person, order=policy_ids, before=before)
+        _recompute_open_tickets_later()
+        commit()
+    return list_policies()
+
+
+def move_policy(person: Person, policy_id: int, steps: int) -> list[SlaPolicy]:
+    """Move a policy up (negative steps) or down in the matching order."""
+    order = [policy.id for policy in list_policies()]
+    if policy_id not in order:
+        raise NotFound(f"no SLA policy {policy_id}")
+    index = order.index(policy_id)
+    order.insert(max(0, min(len(order) - 1, index + steps)), order.pop(index))
+    return reorder_policies(person, order)
+
+
+def _later_than(previous: datetime | None) -> datetime:
+    # The parsed calendar is cached per (id, updated_at) in every process, so an edit
+    # must move updated_at even when the clock has not (a frozen clock in tests, or
+    # two edits within a microsecond).
+    now = utcnow()
+    if previous is not None and now <= previous:
+        return previous + timedelta(microseconds=1)
+    return now
+
+
+def delete_policy(person: Person, policy_id: int) -> None:
+    """Remove a policy; the tickets it applied to fall to the next match."""
+    policy = get_policy(policy_id)
     audit.record("sla.policy_deleted", person, policy_id=policy.id, name=policy.name)
     db.session.delete(policy)
     _recompute_open_tickets_later()
@@ -83,7 +160,8 @@ def _recompute_open_tickets_later() -> None:
 def validate(data: dict[str, Any]) -> dict[str, Any]:
     """Plain values for a SlaPolicy, or Invalid with the reason per field."""
     errors: dict[str, list[str]] = {}
-    values: dict[str, Any] = {}
+    # What is not given means "any" / "nobody", also when an edit leaves it out.
+    values: dict[str, Any] = {"priority": None, "channel_id": None, "escalate_to_id": None}
     name = str(data.get("name") or "").strip()
     if not name or len(name) > 120:
         errors["name"] = ["required, up to 120 characters"]

@@ -29,6 +29,11 @@ class PolicyInSchema(Schema):
     reassign = fields.Boolean()
 
 
+class PolicyOrderSchema(Schema):
+    ids = fields.List(fields.Integer(strict=True), required=True, metadata={
+        "description": "every policy's id, in the new matching order (first match wins)"})
+
+
 class PolicySchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)

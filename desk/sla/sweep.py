@@ -6,8 +6,8 @@ one query, works out in Python which warnings and levels fell due (a ticket whos
 calendar or data fails there is reported and parked, the others go on), inserts
 all new escalations in one INSERT ... ON CONFLICT DO NOTHING RETURNING, and
 applies levels, priorities, audit entries and the next check times with one
-executemany each. Only the escalations the INSERT returned count: a concurrent or
-repeated sweep finds its rows taken and does nothing.
+statement each (desk.sla.sweep_writes). Only the escalations the INSERT returned
+count: a concurrent or repeated sweep finds its rows taken and does nothing.
 
 Tickets that need more than that (no policy any more, closed, paused, a policy
 that no longer matches, reassignment) take the per-ticket path in
@@ -22,14 +22,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from desk import events
 from desk.commits import savepoint, send_after_commit
 from desk.extensions import db
 from desk.models import (
     OPEN_STATUSES,
-    AuditEvent,
     Clock,
     Escalation,
     EscalationKind,
@@ -41,6 +39,7 @@ from desk.models import (
 from desk.sla.calendar import BusinessCalendar
 from desk.sla.clocks import RunningClock, Stage, stages
 from desk.sla.policies import calendar_of, matching_policy
+from desk.sla.sweep_writes import insert_escalations, raise_tickets, record_audits, set_checks
 
 log = logging.getLogger(__name__)
 PRIORITY_ORDER = [Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT]
@@ -63,6 +62,7 @@ def due_rows(now: datetime, limit: int) -> list[Any]:
             TicketSla.ticket_id, TicketSla.policy_id, TicketSla.first_response_due_at,
             TicketSla.next_response_due_at, TicketSla.next_response_started_at,
             TicketSla.resolution_due_at, TicketSla.paused_at, TicketSla.paused_minutes,
+            TicketSla.next_response_paused_minutes,
             Ticket.status, Ticket.priority, Ticket.escalation_level, Ticket.channel_id,
             Ticket.team_id, Ticket.created_at, Ticket.version, Ticket.assignee_id,
         )
@@ -122,7 +122,7 @@ def _clocks(row: Any, policy: SlaPolicy, now: datetime) -> list[RunningClock]:
         (Clock.FIRST_RESPONSE, row.created_at, row.first_response_due_at,
          policy.first_response_minutes, offset),
         (Clock.NEXT_RESPONSE, row.next_response_started_at, row.next_response_due_at,
-         policy.next_response_minutes, 0.0),
+         policy.next_response_minutes, row.next_response_paused_minutes or 0.0),
         (Clock.RESOLUTION, row.created_at, row.resolution_due_at, policy.resolution_minutes,
          offset),
     ):
@@ -182,33 +182,21 @@ def apply(plans: list[Plan], now: datetime,
             candidate = SimpleNamespace(priority=priority, channel_id=item.row.channel_id)
             if matching_policy(candidate, policies) is not item.policy:
                 rematch.append(item.row.ticket_id)
-    _update_tickets(updates, now)
-    if audits:
-        db.session.execute(sa.insert(AuditEvent.__table__), audits)
-    _update_checks(plans)
+    raise_tickets(updates, now)
+    record_audits(audits)
+    set_checks([(item.row.ticket_id, item.next_check) for item in plans])
     return raised, rematch
 
 
 def _insert(plans: list[Plan], now: datetime) -> list[Any]:
-    values = [
+    return insert_escalations([
         {"ticket_id": item.row.ticket_id, "policy_id": item.policy.id, "clock": s.clock.value,
          "clock_started_at": s.started_at, "level": s.level,
          "kind": EscalationKind.WARNING if s.level == 0 else EscalationKind.BREACH,
          "reason": _reason(s), "raised_by_id": None, "notify_id": item.policy.escalate_to_id,
          "created_at": now}
         for item in plans for s in item.due
-    ]
-    if not values:
-        return []
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = Escalation.__table__
-    # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs
-    # ("insertmanyvalues") from one cached statement.
-    statement = (insert(table).on_conflict_do_nothing()
-                 .returning(table.c.id, table.c.ticket_id, table.c.clock, table.c.level,
-                            table.c.reason))
-    return list(db.session.connection().execute(statement, values).all())
+    ])
 
 
 def _reason(stage: Stage) -> str:
@@ -216,29 +204,6 @@ def _reason(stage: Stage) -> str:
     if stage.level == 0:
         return f"{name} due soon"
     return f"{name} breached" + (f" (level {stage.level})" if stage.level > 1 else "")
-
-
-def _update_tickets(updates: list[dict[str, Any]], now: datetime) -> None:
-    if not updates:
-        return
-    table = Ticket.__table__
-    db.session.execute(
-        table.update().where(table.c.id == sa.bindparam("b_id")).values(
-            escalation_level=sa.bindparam("b_level"),
-            priority=sa.bindparam("b_priority"), version=table.c.version + 1, updated_at=now),
-        updates,
-    )
-
-
-def _update_checks(plans: list[Plan]) -> None:
-    if not plans:
-        return
-    table = TicketSla.__table__
-    db.session.execute(
-        table.update().where(table.c.ticket_id == sa.bindparam("b_id"))
-        .values(check_at=sa.bindparam("b_check")),
-        [{"b_id": item.row.ticket_id, "b_check": item.next_check} for item in plans],
-    )
 
 
 def run_batch(now: datetime, limit: int, policies: list[SlaPolicy]

@@ -21,6 +21,7 @@ from desk.sla.schemas import (
     EscalateSchema,
     EscalationSchema,
     PolicyInSchema,
+    PolicyOrderSchema,
     PolicySchema,
 )
 from desk.sla.status import alert_json, escalation_json, policy_json
@@ -55,6 +56,39 @@ def list_policies() -> list[dict[str, Any]]:
     """Every SLA policy in matching order: the first that fits a ticket applies."""
     desk_worker()
     return [policy_json(policy) for policy in policies.list_policies()]
+
+
+@api_bp.route("/sla-policies/<int:policy_id>")
+@api_bp.response(200, PolicySchema)
+@api_bp.doc(security=[{"bearer": []}])
+@token_required
+def get_policy(policy_id: int) -> dict[str, Any]:
+    """One SLA policy."""
+    desk_worker()
+    return policy_json(policies.get_policy(policy_id))
+
+
+@api_bp.route("/sla-policies/<int:policy_id>", methods=["PUT"])
+@api_bp.arguments(PolicyInSchema)
+@api_bp.response(200, PolicySchema)
+@api_bp.doc(security=[{"bearer": []}])
+@token_required
+def update_policy(data: dict[str, Any], policy_id: int) -> dict[str, Any]:
+    """Replace an SLA policy (supervisors), checked as on create; fields left out take
+    their defaults, `position` stays unless given. Open tickets' due times follow."""
+    return policy_json(policies.update_policy(_supervisor(), policy_id, data))
+
+
+@api_bp.route("/sla-policies/order", methods=["PUT"])
+@api_bp.arguments(PolicyOrderSchema)
+@api_bp.response(200, PolicySchema(many=True))
+@api_bp.doc(security=[{"bearer": []}])
+@token_required
+def reorder_policies(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Set the matching order (supervisors): `ids` names every policy once, first first;
+    409 when the policies changed meanwhile."""
+    person = _supervisor()
+    return [policy_json(policy) for policy in policies.reorder_policies(person, data["ids"])]
 
 
 @api_bp.route("/tickets/<int:ticket_id>/escalate", methods=["POST"])
@@ -155,6 +189,49 @@ def policy_page() -> ResponseReturnValue:
         status = 422
     return render_template("sla/policies.html", form=form, policies=policies.list_policies(),
                            alerts=alerts.recent_alerts(20)), status
+
+
+@bp.route("/policies/<int:policy_id>/edit", methods=["GET", "POST"])
+@roles_required(*SUPERVISORS)
+def edit_policy_page(policy_id: int) -> ResponseReturnValue:
+    """The policy form prefilled; saving checks it as on create and keeps the input."""
+    from desk.sla.forms import PolicyForm, holidays_the_form_cannot_show, policy_form_data
+
+    try:
+        policy = policies.get_policy(policy_id)
+    except errors.NotFound:
+        abort(404)
+    form = PolicyForm(data=policy_form_data(policy),
+                      kept_holidays=holidays_the_form_cannot_show(policy))
+    form.save.label.text = _("Save policy")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            policies.update_policy(current_user, policy.id, form.policy_data())
+        except errors.Invalid as error:
+            form.show_errors(error)
+            status = 422
+        else:
+            flash(_("SLA policy saved."))
+            return redirect(url_for("sla.policy_page"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("sla/policy_edit.html", form=form, policy=policy), status
+
+
+@bp.route("/policies/<int:policy_id>/move", methods=["POST"])
+@roles_required(*SUPERVISORS)
+def move_policy(policy_id: int) -> ResponseReturnValue:
+    """One place up or down in the matching order (the buttons in the policy table)."""
+    steps = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
+    if steps is None:
+        abort(400)
+    try:
+        policies.move_policy(current_user, policy_id, steps)
+    except errors.NotFound:
+        abort(404)
+    flash(_("Order of the SLA policies saved."))
+    return redirect(url_for("sla.policy_page"))
 
 
 @bp.route("/policies/<int:policy_id>/delete", methods=["POST"])
