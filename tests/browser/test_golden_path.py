@@ -1,7 +1,7 @@
 """The golden path in a real Chromium: sign in, see the queue, open a ticket, reply."""
 
-import re
 import json
+import re
 import urllib.request
 
 import pytest
