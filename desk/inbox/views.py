@@ -5,7 +5,9 @@ refuses, the ticket page is shown again with everything the person typed, so a
 draft is never lost.
 """
 
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -145,8 +147,18 @@ def _queue_context(person: Person, view: str, current_id: int | None = None) -> 
     filters = {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
     if current_id is None:
         current_id = request.args.get("ticket", type=int)
+    link_args = _link_args(view)
     return {"view": view, "wanted": wanted, "page": page, "filters": filters,
-            "link_args": _link_args(view), "current_id": current_id}
+            "link_args": link_args, "current_id": current_id,
+            "ticket_href": _ticket_href(link_args)}
+
+
+def _ticket_href(link_args: dict[str, str]) -> Callable[[int], str]:
+    """The link of a queue row: Werkzeug builds one URL per page, the rows fill in their
+    id (building a URL was the costliest part of a row)."""
+    base = url_for("inbox.ticket", ticket_id=0).removesuffix("0")
+    query = "?" + urlencode(link_args) if link_args else ""
+    return lambda ticket_id: f"{base}{ticket_id}{query}"
 
 
 def _queue_filter(view: str) -> queue.QueueFilter:
