@@ -69,9 +69,19 @@ def test_fifty_threads_claim_one_ticket_and_one_wins(app, ctx, make_ticket):
     assert claims_recorded(ticket.id) == 1
 
 
-def _claim_in_child(app, person_id, ticket_id, barrier, results) -> None:
+def _claim_in_child(database_url: str, person_id: int, ticket_id: int, barrier, results) -> None:
+    """One claimer in a process of its own, with an app of its own on the same database."""
+    from config import Config
+    from desk import create_app
+
+    class ChildConfig(Config):
+        TESTING = True
+        SQLALCHEMY_DATABASE_URI = database_url
+        REDIS_URL = None
+        RATELIMIT_STORAGE_URI = "memory://"
+
+    app = create_app(ChildConfig)
     with app.app_context():
-        db.engine.dispose(close=False)  # never share the parent's connections
         person = db.session.get(Person, person_id)
         db.session.expunge(person)
         db.session.rollback()
@@ -89,16 +99,20 @@ def test_fifty_processes_claim_one_ticket_and_one_wins(app, ctx, make_ticket):
     people = crowd(CLAIMERS)
     ticket = make_ticket(team="Care")
     db.session.remove()
-    db.engine.dispose()
-    fork = multiprocessing.get_context("fork")
-    barrier = fork.Barrier(CLAIMERS)
-    results = fork.Queue()
-    children = [fork.Process(target=_claim_in_child,
-                             args=(app, person_id, ticket.id, barrier, results))
+    # Not "fork": the test process has threads (the rate limiter's timer, servers of other
+    # tests), and a child forked while one of them held a lock waits for it for ever. A
+    # fork server is a clean single-threaded process with desk imported once.
+    processes = multiprocessing.get_context("forkserver")
+    processes.set_forkserver_preload(["desk", "tests.test_assignment_races"])
+    barrier = processes.Barrier(CLAIMERS)
+    results = processes.Queue()
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    children = [processes.Process(target=_claim_in_child,
+                                  args=(url, person_id, ticket.id, barrier, results))
                 for person_id in people]
     for child in children:
         child.start()
-    outcomes = sorted(results.get(timeout=60) for _ in children)
+    outcomes = sorted(results.get(timeout=120) for _ in children)
     for child in children:
         child.join(timeout=30)
     assert outcomes == ["conflict"] * (CLAIMERS - 1) + ["won"]
