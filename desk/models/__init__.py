@@ -51,6 +51,7 @@ from desk.models.reports import (
 from desk.models.sla import (
     Alert,
     Clock,
+    ClockOutcome,
     Escalation,
     EscalationKind,
     MessageScore,
@@ -88,6 +89,7 @@ __all__ = [
     "CannedScope",
     "Channel",
     "Clock",
+    "ClockOutcome",
     "ChannelKind",
     "Contact",
     "CsatResponse",

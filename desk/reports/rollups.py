@@ -23,9 +23,10 @@ from desk.models import (
     ReportState,
     ReportTicketFact,
     Ticket,
+    TicketSla,
     utcnow,
 )
-from desk.reports.facts import RUNNING, TicketTimes, desk_calendar, is_reopen, ticket_facts
+from desk.reports.facts import TicketTimes, desk_calendar, is_reopen, ticket_facts
 
 WATERMARK = "rollup.updated_at"
 CHANGED = "rollup.changed_at"  # moves only when a run recomputed something
@@ -35,8 +36,14 @@ ROLLUP_LOCK = 0x5245504F  # the advisory lock key of the rollup writers ("REPO")
 BATCH = 2000
 
 _TIMES = (Ticket.id, Ticket.channel_id, Ticket.team_id, Ticket.assignee_id, Ticket.status,
-          Ticket.created_at, Ticket.first_response_at, Ticket.resolved_at, Ticket.due_at,
+          Ticket.created_at, Ticket.first_response_at, Ticket.resolved_at,
           Ticket.escalation_level, Ticket.sentiment)
+# What the SLA module recorded about each clock (desk.sla.clocks.ClockRecord).
+_CLOCKS = (TicketSla.ticket_id, TicketSla.policy_id, TicketSla.paused_at,
+           TicketSla.first_response_due_at, TicketSla.next_response_due_at,
+           TicketSla.resolution_due_at, TicketSla.first_response_outcome,
+           TicketSla.resolution_outcome, TicketSla.next_response_met,
+           TicketSla.next_response_breached)
 
 
 def refresh_changed(now: datetime | None = None) -> int:
@@ -106,10 +113,9 @@ def _refresh_batch(ticket_ids: Sequence[int], now: datetime) -> set[date]:
 
 
 def _refresh_passed_targets(now: datetime, days: set[date]) -> int:
-    """Clocks that were running when last counted and whose target has passed since."""
+    """Tickets with a clock that was running when last counted and has come due since."""
     ids = db.session.scalars(
-        sa.select(ReportTicketFact.ticket_id).where(
-            ReportTicketFact.sla_first_response == RUNNING, ReportTicketFact.sla_due_at < now)
+        sa.select(ReportTicketFact.ticket_id).where(ReportTicketFact.sla_due_at <= now)
     ).all()
     for chunk in _chunks(ids, BATCH):
         days |= _refresh_batch(chunk, now)
@@ -143,9 +149,12 @@ def refresh_tickets(
     ))
     tickets = [TicketTimes(*row[:4], row.status.value, *row[5:])
                for row in db.session.execute(sa.select(*_TIMES).where(Ticket.id.in_(ids)))]
+    clocks = {row.ticket_id: row for row in db.session.execute(
+        sa.select(*_CLOCKS).where(TicketSla.ticket_id.in_(ids)))}
     reopens = reopen_counts(ids)
     topics = ticket_topics(ids)
-    facts = [ticket_facts(ticket, reopen_count=reopens.get(ticket.id, 0),
+    facts = [ticket_facts(ticket, clocks=clocks.get(ticket.id),
+                          reopen_count=reopens.get(ticket.id, 0),
                           topic=topics.get(ticket.id), now=now, calendar=calendar,
                           negative_below=negative_below) for ticket in tickets]
     db.session.execute(sa.delete(ReportTicketFact).where(ReportTicketFact.ticket_id.in_(ids)))
@@ -213,6 +222,8 @@ def rebuild_days(days: Iterable[date]) -> None:
                 _count(fact.sla_first_response == "breached"),
                 _count(fact.sla_resolution == "met"),
                 _count(fact.sla_resolution == "breached"),
+                sa.func.coalesce(sa.func.sum(fact.sla_next_met), 0),
+                sa.func.coalesce(sa.func.sum(fact.sla_next_breached), 0),
             )
             .where(fact.day.in_(chunk))
             .group_by(fact.day, fact.channel_id, fact.team_id, fact.assignee_id)
@@ -222,7 +233,7 @@ def rebuild_days(days: Iterable[date]) -> None:
                 ["day", "channel_id", "team_id", "assignee_id", "tickets", "spam", "open",
                  "answered", "resolved", "ever_resolved", "reopened", "escalated",
                  "with_sentiment", "negative", "sla_fr_met", "sla_fr_breached", "sla_res_met",
-                 "sla_res_breached"],
+                 "sla_res_breached", "sla_nr_met", "sla_nr_breached"],
                 sums,
             )
         )
