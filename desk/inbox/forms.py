@@ -7,7 +7,15 @@ the ticket version the person saw; templates always render the current one.
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from desk.models import Priority, Status
@@ -64,6 +72,23 @@ class NoteForm(FlaskForm):
     version = _version_field()
     seen_message_id = _seen_message_field()
     save = SubmitField(_l("Add note"))
+
+
+class TagForm(FlaskForm):
+    """One tag to put on the ticket; desk.tags.service checks the same rules again."""
+
+    name = StringField(_l("Add a tag"), validators=[
+        InputRequired(), Length(max=40),
+        Regexp(r"^\s*[^\W_][\w-]*\s*$",
+               message=_l("Letters, digits, - and _ only, starting with a letter or digit.")),
+    ])
+    add = SubmitField(_l("Add"))
+
+
+class UntagForm(FlaskForm):
+    """The tag to take off (a hidden field beside each tag)."""
+
+    name = HiddenField(validators=[InputRequired(), Length(max=40)])
 
 
 class TicketFieldsForm(FlaskForm):

@@ -58,6 +58,7 @@ from desk.models.sla import (
     SlaPolicy,
     TicketSla,
 )
+from desk.models.tags import Tag, TicketTag
 from desk.models.tickets import (
     OPEN_STATUSES,
     Delivery,
@@ -124,10 +125,12 @@ __all__ = [
     "Role",
     "SlaPolicy",
     "Status",
+    "Tag",
     "Team",
     "Ticket",
     "TicketLink",
     "TicketSla",
+    "TicketTag",
     "hash_token",
     "team_members",
     "utcnow",

@@ -42,8 +42,24 @@ def ratio(part: int | float | None, whole: int | float | None) -> float | None:
     return round((part or 0) / whole, 4)
 
 
-def _daily(period: Period, scope: Scope) -> sa.ColumnElement[bool]:
-    return sa.and_(ReportDaily.day.between(period.start, period.end), scope.where(ReportDaily))
+def daily_source(period: Period, scope: Scope) -> sa.FromClause:
+    """Where daily counts come from: `report_daily`, or for a tag filter the same sums
+    over the tagged tickets' facts of the period (a tag is not a rollup dimension)."""
+    if scope.tag_id is None:
+        return ReportDaily.__table__
+    from desk.reports.rollups import daily_sums
+
+    return daily_sums(_facts_of(period, scope)).subquery("report_daily_tagged")
+
+
+def _daily(daily: sa.FromClause, period: Period, scope: Scope) -> sa.ColumnElement[bool]:
+    return sa.and_(daily.c.day.between(period.start, period.end), scope.where(daily))
+
+
+def _facts_of(period: Period, scope: Scope) -> sa.ColumnElement[bool]:
+    """Every fact of the period in scope, spam included (daily sums count it apart)."""
+    return sa.and_(ReportTicketFact.day.between(period.start, period.end),
+                   scope.where(ReportTicketFact))
 
 
 def _facts(period: Period, scope: Scope) -> sa.ColumnElement[bool]:
@@ -130,29 +146,34 @@ def _empty_durations(columns: Sequence[str] = DURATIONS) -> Row:
 def volume(period: Period, scope: Scope) -> list[Row]:
     """Complaints received per day and channel (spam separately)."""
     names = channel_names()
+    daily = daily_source(period, scope)
     rows = db.session.execute(
-        sa.select(ReportDaily.day, ReportDaily.channel_id,
-                  sa.func.sum(ReportDaily.tickets).label("tickets"),
-                  sa.func.sum(ReportDaily.spam).label("spam"))
-        .where(_daily(period, scope))
-        .group_by(ReportDaily.day, ReportDaily.channel_id)
-        .order_by(ReportDaily.day, ReportDaily.channel_id)
+        sa.select(daily.c.day, daily.c.channel_id,
+                  sa.func.sum(daily.c.tickets).label("tickets"),
+                  sa.func.sum(daily.c.spam).label("spam"))
+        .where(_daily(daily, period, scope))
+        .group_by(daily.c.day, daily.c.channel_id)
+        .order_by(daily.c.day, daily.c.channel_id)
     )
     return [{"day": row.day.isoformat(), "channel": names.get(row.channel_id),
              "tickets": int(row.tickets), "spam": int(row.spam)} for row in rows]
 
 
-def _sums(period: Period, scope: Scope, *group: sa.ColumnElement[Any]) -> list[sa.Row]:
-    daily = ReportDaily
+def _sums(period: Period, scope: Scope, *group: str) -> list[sa.Row]:
+    """Daily counts summed over the period, per the named report_daily columns (or all)."""
+    daily = daily_source(period, scope)
+    keys = [daily.c[name] for name in group]
     query = sa.select(
-        *group,
-        *(sa.func.coalesce(sa.func.sum(getattr(daily, name)), 0).label(name) for name in (
+        *keys,
+        # Cast: over the tagged sums (bigint) PostgreSQL's sum is numeric, a Decimal here.
+        *(sa.cast(sa.func.coalesce(sa.func.sum(daily.c[name]), 0), sa.Integer).label(name)
+          for name in (
             "tickets", "open", "answered", "resolved", "ever_resolved", "reopened", "escalated",
             "with_sentiment", "negative", "sla_fr_met", "sla_fr_breached", "sla_res_met",
             "sla_res_breached", "sla_nr_met", "sla_nr_breached")),
-    ).where(_daily(period, scope))
-    if group:
-        query = query.group_by(*group).order_by(*group)
+    ).where(_daily(daily, period, scope))
+    if keys:
+        query = query.group_by(*keys).order_by(*keys)
     return list(db.session.execute(query))
 
 
@@ -160,7 +181,7 @@ def response(period: Period, scope: Scope) -> list[Row]:
     """Per day: received, answered, response rate, resolved, and response/resolution times."""
     durations = duration_percentiles(period, scope, ReportTicketFact.day)
     rows = []
-    for row in _sums(period, scope, ReportDaily.day):
+    for row in _sums(period, scope, "day"):
         rows.append({"day": row.day.isoformat(), "tickets": row.tickets,
                      "answered": row.answered, "response_rate": ratio(row.answered, row.tickets),
                      "resolved": row.resolved,
@@ -224,7 +245,7 @@ def agents(period: Period, scope: Scope) -> list[Row]:
         .where(CsatResponse.day.between(period.start, period.end), scope.where(CsatResponse))
         .group_by(CsatResponse.agent_id))}
     rows = []
-    for row in _sums(period, scope, ReportDaily.assignee_id):
+    for row in _sums(period, scope, "assignee_id"):
         score = csat.get(row.assignee_id)
         rows.append({
             "agent_id": row.assignee_id, "agent": people.get(row.assignee_id),
@@ -249,7 +270,7 @@ def channels(period: Period, scope: Scope) -> list[Row]:
              "negative_share": ratio(row.negative, row.with_sentiment),
              **(durations.get(row.channel_id)
                 or _empty_durations(("first_response_s", "first_response_bh_s")))}
-            for row in _sums(period, scope, ReportDaily.channel_id)]
+            for row in _sums(period, scope, "channel_id")]
 
 
 def trend(period: Period, scope: Scope) -> list[Row]:
@@ -260,7 +281,7 @@ def trend(period: Period, scope: Scope) -> list[Row]:
         .where(CsatResponse.day.between(period.start, period.end), scope.where(CsatResponse))
         .group_by(CsatResponse.day))}
     rows = []
-    for row in _sums(period, scope, ReportDaily.day):
+    for row in _sums(period, scope, "day"):
         score = csat_days.get(row.day)
         rows.append({"day": row.day.isoformat(), "tickets": row.tickets,
                      "response_rate": ratio(row.answered, row.tickets),
@@ -276,7 +297,7 @@ def sentiment(period: Period, scope: Scope) -> list[Row]:
     return [{"day": row.day.isoformat(), "channel": names.get(row.channel_id),
              "scored": row.with_sentiment, "negative": row.negative,
              "negative_share": ratio(row.negative, row.with_sentiment)}
-            for row in _sums(period, scope, ReportDaily.day, ReportDaily.channel_id)]
+            for row in _sums(period, scope, "day", "channel_id")]
 
 
 def topics(period: Period, scope: Scope, limit: int = 20) -> list[Row]:
@@ -298,7 +319,7 @@ def reopens(period: Period, scope: Scope) -> list[Row]:
     """Per day: tickets ever resolved, reopened after resolving, and the reopen rate."""
     return [{"day": row.day.isoformat(), "resolved": row.ever_resolved,
              "reopened": row.reopened, "reopen_rate": ratio(row.reopened, row.ever_resolved)}
-            for row in _sums(period, scope, ReportDaily.day)]
+            for row in _sums(period, scope, "day")]
 
 
 def escalations(period: Period, scope: Scope) -> list[Row]:
@@ -307,7 +328,7 @@ def escalations(period: Period, scope: Scope) -> list[Row]:
     return [{"day": row.day.isoformat(), "team": names.get(row.team_id),
              "tickets": row.tickets, "escalated": row.escalated,
              "escalation_rate": ratio(row.escalated, row.tickets)}
-            for row in _sums(period, scope, ReportDaily.day, ReportDaily.team_id)]
+            for row in _sums(period, scope, "day", "team_id")]
 
 
 def faq(period: Period, scope: Scope) -> list[Row]:

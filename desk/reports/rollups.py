@@ -197,46 +197,56 @@ def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
+# The columns of report_daily, in the order daily_sums() selects them.
+DAILY_KEYS = ("day", "channel_id", "team_id", "assignee_id")
+DAILY_COUNTS = ("tickets", "spam", "open", "answered", "resolved", "ever_resolved", "reopened",
+                "escalated", "with_sentiment", "negative", "sla_fr_met", "sla_fr_breached",
+                "sla_res_met", "sla_res_breached", "sla_nr_met", "sla_nr_breached")
+
+
+def daily_sums(where: sa.ColumnElement[bool]) -> sa.Select:
+    """report_daily's rows computed from the facts that match `where`.
+
+    The rollup stores them for whole days; a report filtered by tag sums the tagged
+    tickets' facts the same way on the fly (desk.reports.metrics.daily_source).
+    """
+    fact = ReportTicketFact
+    counted = fact.is_spam.is_(False)
+    counts = (
+        _count(counted), _count(fact.is_spam.is_(True)),
+        _count(counted & fact.is_open.is_(True)),
+        _count(counted & fact.is_answered.is_(True)),
+        _count(counted & fact.is_resolved.is_(True)),
+        _count(counted & (fact.is_resolved.is_(True) | (fact.reopen_count > 0))),
+        _count(counted & (fact.reopen_count > 0)),
+        _count(counted & fact.is_escalated.is_(True)),
+        _count(counted & fact.sentiment.is_not(None)),
+        _count(counted & fact.is_negative.is_(True)),
+        _count(fact.sla_first_response == "met"),
+        _count(fact.sla_first_response == "breached"),
+        _count(fact.sla_resolution == "met"),
+        _count(fact.sla_resolution == "breached"),
+        sa.func.coalesce(sa.func.sum(fact.sla_next_met), 0),
+        sa.func.coalesce(sa.func.sum(fact.sla_next_breached), 0),
+    )
+    keys = [getattr(fact, name) for name in DAILY_KEYS]
+    return (
+        sa.select(*(key.label(name) for key, name in zip(keys, DAILY_KEYS, strict=True)),
+                  *(count.label(name) for count, name in zip(counts, DAILY_COUNTS, strict=True)))
+        .where(where)
+        .group_by(*keys)
+    )
+
+
 def rebuild_days(days: Iterable[date]) -> None:
     """Replace the daily sums of these days with fresh sums of their facts (flush only)."""
     days = sorted(set(days))
     if not days:
         return
-    fact = ReportTicketFact
-    counted = fact.is_spam.is_(False)
     for chunk in _chunks(days, 31):
         db.session.execute(sa.delete(ReportDaily).where(ReportDaily.day.in_(chunk)))
-        sums = (
-            sa.select(
-                fact.day, fact.channel_id, fact.team_id, fact.assignee_id,
-                _count(counted), _count(fact.is_spam.is_(True)),
-                _count(counted & fact.is_open.is_(True)),
-                _count(counted & fact.is_answered.is_(True)),
-                _count(counted & fact.is_resolved.is_(True)),
-                _count(counted & (fact.is_resolved.is_(True) | (fact.reopen_count > 0))),
-                _count(counted & (fact.reopen_count > 0)),
-                _count(counted & fact.is_escalated.is_(True)),
-                _count(counted & fact.sentiment.is_not(None)),
-                _count(counted & fact.is_negative.is_(True)),
-                _count(fact.sla_first_response == "met"),
-                _count(fact.sla_first_response == "breached"),
-                _count(fact.sla_resolution == "met"),
-                _count(fact.sla_resolution == "breached"),
-                sa.func.coalesce(sa.func.sum(fact.sla_next_met), 0),
-                sa.func.coalesce(sa.func.sum(fact.sla_next_breached), 0),
-            )
-            .where(fact.day.in_(chunk))
-            .group_by(fact.day, fact.channel_id, fact.team_id, fact.assignee_id)
-        )
-        db.session.execute(
-            sa.insert(ReportDaily).from_select(
-                ["day", "channel_id", "team_id", "assignee_id", "tickets", "spam", "open",
-                 "answered", "resolved", "ever_resolved", "reopened", "escalated",
-                 "with_sentiment", "negative", "sla_fr_met", "sla_fr_breached", "sla_res_met",
-                 "sla_res_breached", "sla_nr_met", "sla_nr_breached"],
-                sums,
-            )
-        )
+        db.session.execute(sa.insert(ReportDaily).from_select(
+            [*DAILY_KEYS, *DAILY_COUNTS], daily_sums(ReportTicketFact.day.in_(chunk))))
     db.session.flush()
 
 
