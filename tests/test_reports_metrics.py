@@ -141,6 +141,29 @@ def test_backlog_by_status_and_age(data):
     assert max(row["oldest_age_s"] for row in rows) == 3 * 86400
 
 
+def test_todays_open_counters_come_from_the_same_snapshot(data):
+    # At Tuesday noon: T2, T3, T4 open; T3 unassigned; overdue are the tickets whose
+    # nearest running clock is due (T2, T3: resolution; T4's resolution is due 17:00).
+    counters = metrics.today(ALL, now=berlin(24, 12))
+    assert (counters["open"], counters["unassigned"], counters["overdue"]) == (3, 1, 2)
+    assert counters["open"] == sum(row["tickets"]
+                                   for row in metrics.backlog(PERIOD, ALL, now=berlin(24, 12)))
+    assert metrics.today(ALL, now=berlin(23, 9))["overdue"] == 0  # nothing due yet
+
+
+def test_one_request_reads_the_open_tickets_once(app, data, make_person):
+    from desk.reports.metrics import open_snapshot
+
+    with app.test_request_context():
+        first_now, first = open_snapshot(ALL)
+        db.session.get(Ticket, data.ids["T2"]).status = Status.RESOLVED
+        db.session.flush()
+        # The same moment for the backlog table and the counters of one page.
+        assert open_snapshot(ALL) == (first_now, first)
+    with app.test_request_context():
+        assert sum(row.n for row in open_snapshot(ALL)[1]) == 2
+
+
 def test_the_day_is_the_local_day(app, ctx, make_person):
     # 23:30 UTC on the 23rd is 00:30 on the 24th in Berlin.
     report_data.add_ticket("x", berlin(24, 0, 30))

@@ -380,21 +380,54 @@ def csat(period: Period, scope: Scope) -> list[Row]:
 AGE_BUCKETS = ((timedelta(hours=1), "<1h"), (timedelta(hours=4), "1-4h"),
                (timedelta(days=1), "4-24h"), (timedelta(days=3), "1-3d"),
                (timedelta(days=7), "3-7d"))
+# A literal, not a bound parameter: the planner may then use the partial index (WHERE
+# status IN (...)) in a generic plan too (see desk.inbox.queue.OPEN_CONDITION).
+_OPEN = Ticket.status.in_(sa.bindparam("open_statuses", [s.value for s in OPEN_STATUSES],
+                                       expanding=True, literal_execute=True,
+                                       type_=Ticket.status.type))
+_SNAPSHOTS = "reports.open_snapshots"
+
+
+def open_snapshot(scope: Scope, now: datetime | None = None) -> tuple[datetime, list[sa.Row]]:
+    """The open tickets now, per status and age bucket: how many, the oldest, how many
+    unassigned and overdue - one pass over `ix_tickets_open_snapshot`, which holds every
+    column read, so no table page is visited.
+
+    The backlog table and today's counters both read it; on one page (one request) the
+    pass runs once and both show the same moment.
+    """
+    from flask import has_request_context, request
+
+    from desk.models import utcnow
+
+    # Kept in the request's environ, not in g: g outlives a request where an app context
+    # was pushed around it (the CLI, tests).
+    memo = request.environ.setdefault(_SNAPSHOTS, {}) \
+        if has_request_context() and now is None else None
+    if memo is not None and scope in memo:
+        return memo[scope]
+    now = now or utcnow()
+    week_ago = now - AGE_BUCKETS[-1][0]
+    sums = (sa.func.count().label("n"), sa.func.min(Ticket.created_at).label("oldest"),
+            sa.func.sum(sa.case((Ticket.assignee_id.is_(None), 1), else_=0)).label("unassigned"),
+            sa.func.sum(sa.case((Ticket.due_at < now, 1), else_=0)).label("overdue"))
+    # Most of a backlog is older than a week: counted per status straight along the index
+    # (in status order already, nothing to sort), the recent rest bucketed by age.
+    older = sa.select(Ticket.status, sa.literal(">7d").label("age"), *sums).where(
+        _OPEN, Ticket.created_at <= week_ago, scope.where(Ticket)).group_by(Ticket.status)
+    bucket = sa.case(*((Ticket.created_at > now - age, label) for age, label in AGE_BUCKETS),
+                     else_=">7d")
+    recent = sa.select(Ticket.status, bucket.label("age"), *sums).where(
+        _OPEN, Ticket.created_at > week_ago, scope.where(Ticket)).group_by(Ticket.status, bucket)
+    rows = [*db.session.execute(older).all(), *db.session.execute(recent).all()]
+    if memo is not None:
+        memo[scope] = (now, rows)
+    return now, rows
 
 
 def backlog(period: Period, scope: Scope, now: datetime | None = None) -> list[Row]:
     """Open tickets now, by status and age (the period does not apply: it is a snapshot)."""
-    from desk.models import utcnow
-
-    now = now or utcnow()
-    bucket = sa.case(*((Ticket.created_at > now - age, label) for age, label in AGE_BUCKETS),
-                     else_=">7d")
-    rows = db.session.execute(
-        sa.select(Ticket.status, bucket.label("age"), sa.func.count().label("n"),
-                  sa.func.min(Ticket.created_at).label("oldest"))
-        .where(Ticket.status.in_(OPEN_STATUSES), scope.where(Ticket))
-        .group_by(Ticket.status, bucket)
-    )
+    now, rows = open_snapshot(scope, now)
     order = {label: n for n, (_, label) in enumerate(AGE_BUCKETS)} | {">7d": len(AGE_BUCKETS)}
     result = [{"status": row.status.value, "age": row.age, "tickets": row.n,
                "oldest_age_s": round((now - row.oldest).total_seconds())}
@@ -404,9 +437,7 @@ def backlog(period: Period, scope: Scope, now: datetime | None = None) -> list[R
 
 def today(scope: Scope, now: datetime | None = None) -> Row:
     """Live counters for today (local midnight until now), read from tickets."""
-    from desk.models import utcnow
-
-    now = now or utcnow()
+    now, snapshot = open_snapshot(scope, now)
     zone = _desk_timezone()
     midnight = datetime.combine(now.astimezone(zone).date(), time(), zone)
     received = db.session.execute(
@@ -414,15 +445,10 @@ def today(scope: Scope, now: datetime | None = None) -> Row:
                   sa.func.sum(sa.case((Ticket.first_response_at.is_not(None), 1), else_=0)))
         .where(Ticket.created_at >= midnight, Ticket.status != "spam", scope.where(Ticket))
     ).one()
-    open_now = db.session.execute(
-        sa.select(sa.func.count(),
-                  sa.func.sum(sa.case((Ticket.assignee_id.is_(None), 1), else_=0)),
-                  sa.func.sum(sa.case((Ticket.due_at < now, 1), else_=0)))
-        .where(Ticket.status.in_(OPEN_STATUSES), scope.where(Ticket))
-    ).one()
     return {"received": received[0], "answered": int(received[1] or 0),
-            "open": open_now[0], "unassigned": int(open_now[1] or 0),
-            "overdue": int(open_now[2] or 0)}
+            "open": sum(row.n for row in snapshot),
+            "unassigned": sum(int(row.unassigned or 0) for row in snapshot),
+            "overdue": sum(int(row.overdue or 0) for row in snapshot)}
 
 
 def _desk_timezone() -> ZoneInfo:
