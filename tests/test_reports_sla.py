@@ -207,3 +207,18 @@ def test_the_report_counts_what_each_ticket_shows(app, make_person, api_as):
     body = response.get_json()
     assert body["sla"]["outcomes"]["resolution"] == "met"
     assert body["sla"]["outcomes"]["first_response"] == "breached"
+
+
+def test_an_outcome_settled_without_a_ticket_change_reaches_the_report(policy):
+    # Answered in time, but its clocks were last recomputed before the reply was known
+    # (as for tickets older than the outcomes, or when a policy is added later).
+    ticket_id = add_ticket("x", berlin(23, 9), first_response_at=berlin(23, 9, 20))
+    refresh_changed(now=berlin(23, 9, 30))
+    assert fact(ticket_id).sla_first_response is None  # no clock known yet
+    # A recompute outside any ticket change (the sweep, recompute_all): updated_at stays.
+    recompute(db.session.get(Ticket, ticket_id), berlin(23, 10))
+    commit()
+    assert db.session.get(Ticket, ticket_id).updated_at == berlin(23, 9)
+    refresh_changed(now=berlin(23, 10, 1))
+    assert fact(ticket_id).sla_first_response == "met"
+    assert clocks_report()["first_response"]["met"] == 1

@@ -83,6 +83,7 @@ class TicketSla(Base):
     __table_args__ = (
         sa.Index("ix_ticket_sla_check_at", "check_at",
                  sqlite_where=_checked, postgresql_where=_checked),
+        sa.Index("ix_ticket_sla_settled_at", "settled_at"),
     )
 
     ticket_id: Mapped[int] = mapped_column(
@@ -110,6 +111,9 @@ class TicketSla(Base):
         enum_column(ClockOutcome, "sla_resolution_outcome"))
     next_response_met: Mapped[int] = mapped_column(default=0, server_default="0")
     next_response_breached: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When an outcome above last changed: the report rollup re-reads these tickets too,
+    # since a recompute outside a ticket change (a policy added, the sweep) may settle one.
+    settled_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     policy: Mapped[SlaPolicy | None] = relationship(lazy="joined")

@@ -81,6 +81,7 @@ def refresh_changed(now: datetime | None = None) -> int:
         if fresh:
             days |= _refresh_batch(fresh, now)
             count += len(fresh)
+    count += _refresh_settled_clocks(start, now, days)
     count += _refresh_passed_targets(now, days)
     _one_writer_at_a_time()
     rebuild_days(days)
@@ -110,6 +111,16 @@ def _refresh_batch(ticket_ids: Sequence[int], now: datetime) -> set[date]:
     days = refresh_tickets(ticket_ids, now, rebuild=False)
     db.session.commit()
     return days
+
+
+def _refresh_settled_clocks(start: datetime, now: datetime, days: set[date]) -> int:
+    """Tickets whose SLA outcome was recorded without a ticket change (a policy added,
+    the sweep): the SLA module stamps `settled_at`."""
+    ids = db.session.scalars(
+        sa.select(TicketSla.ticket_id).where(TicketSla.settled_at >= start)).all()
+    for chunk in _chunks(ids, BATCH):
+        days |= _refresh_batch(chunk, now)
+    return len(ids)
 
 
 def _refresh_passed_targets(now: datetime, days: set[date]) -> int:

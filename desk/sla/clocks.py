@@ -157,6 +157,19 @@ def settle_stopped_clocks(ticket: Ticket, row: TicketSla, policy: SlaPolicy,
     """
     if ticket.status == Status.SPAM:
         return
+    before = _outcomes_of(row)
+    _settle(ticket, row, policy, calendar, clocks, now)
+    if _outcomes_of(row) != before:
+        row.settled_at = now
+
+
+def _outcomes_of(row: TicketSla) -> tuple:
+    return (row.first_response_outcome, row.resolution_outcome, row.next_response_met,
+            row.next_response_breached)
+
+
+def _settle(ticket: Ticket, row: TicketSla, policy: SlaPolicy, calendar: BusinessCalendar,
+            clocks: list[RunningClock], now: datetime) -> None:
     resolved = ticket.status == Status.RESOLVED
     stopped_at = (ticket.resolved_at or now) if resolved else now
 

@@ -13,6 +13,8 @@ watermark is dropped, which makes that run a full rebuild.
 from alembic import op
 import sqlalchemy as sa
 
+import desk.models.base  # noqa: F401 - UTCDateTime columns
+
 
 revision = '0011'
 down_revision = '0010'
@@ -35,6 +37,9 @@ def upgrade():
                                       nullable=False))
         batch_op.add_column(sa.Column('next_response_breached', sa.Integer(),
                                       server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('settled_at', desk.models.base.UTCDateTime(timezone=True),
+                                      nullable=True))
+        batch_op.create_index('ix_ticket_sla_settled_at', ['settled_at'], unique=False)
     with op.batch_alter_table('report_ticket_facts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sla_next_met', sa.Integer(), server_default='0',
                                       nullable=False))
@@ -61,6 +66,8 @@ def downgrade():
         batch_op.drop_column('sla_next_breached')
         batch_op.drop_column('sla_next_met')
     with op.batch_alter_table('ticket_sla', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_sla_settled_at')
+        batch_op.drop_column('settled_at')
         batch_op.drop_column('next_response_breached')
         batch_op.drop_column('next_response_met')
         # The named CHECKs go first: SQLite's batch copy would keep them otherwise.
