@@ -16,8 +16,6 @@ from flask import current_app
 from desk.reports.calendar import BusinessCalendar, business_seconds, parse_calendar
 from desk.sla.clocks import ClockRecord, clock_outcomes
 
-MET, BREACHED, RUNNING = "met", "breached", "running"
-
 
 @dataclass(frozen=True)
 class TicketTimes:
