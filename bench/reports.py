@@ -19,6 +19,10 @@ Then:
 
     python -m bench.reports --db postgresql            # 1,000,000 tickets
     python -m bench.reports --db sqlite --tickets 200000
+
+PostgreSQL database: BENCH_REPORTS_POSTGRES_URL, or BENCH_POSTGRES_URL if it names a
+database other than the shared desk_bench, or desk_bench_reports. It is dropped and
+refilled unless --reuse finds it loaded.
 """
 
 import argparse
@@ -50,10 +54,21 @@ from bench.common import (
 )
 
 DB_NAME = "desk_bench_reports"
-# Its own PostgreSQL database, never the shared desk_bench others' benchmarks drop and refill.
-PG_REPORTS_URL = os.environ.get(
-    "BENCH_REPORTS_POSTGRES_URL", str(sa.make_url(PG_URL).set(database=DB_NAME).render_as_string(
-        hide_password=False)))
+
+
+def _reports_url() -> str:
+    """Its own PostgreSQL database, never the shared desk_bench others' benchmarks drop and
+    refill: BENCH_REPORTS_POSTGRES_URL, else BENCH_POSTGRES_URL when it names a database of
+    its own, else desk_bench_reports beside the shared one."""
+    if os.environ.get("BENCH_REPORTS_POSTGRES_URL"):
+        return os.environ["BENCH_REPORTS_POSTGRES_URL"]
+    url = sa.make_url(PG_URL)
+    if "BENCH_POSTGRES_URL" not in os.environ or url.database == "desk_bench":
+        url = url.set(database=DB_NAME)
+    return url.render_as_string(hide_password=False)
+
+
+PG_REPORTS_URL = _reports_url()
 REPORT_NAMES = ("volume", "response", "sla", "agents", "sentiment", "topics", "faq", "csat",
                 "backlog", "reopens", "escalations", "summary")
 STATUS = (("new", 4), ("open", 5), ("pending", 3), ("resolved", 83), ("spam", 5))

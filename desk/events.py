@@ -15,7 +15,8 @@ ticket_created = _signals.signal("ticket.created")
 ticket_updated = _signals.signal("ticket.updated")
 """Status, priority or another field changed.
 
-kwargs: ticket_id, team_id, changes (dict of field to new value), version.
+kwargs: ticket_id, team_id, changes (dict of field to new value; "tags": the ticket's
+tag names after a tag was added or removed), version.
 """
 
 ticket_assigned = _signals.signal("ticket.assigned")

@@ -55,7 +55,8 @@ def test_summary_numbers(data):
     assert summary["reopen_rate"] == 0.5
     assert summary["escalated"] == 1
     assert summary["negative_share"] == 0.5  # T1 negative, T2 positive; others unscored
-    assert summary["sla_first_response_compliance"] == 0.5  # T1 breached, T2 met
+    # T1 and T3 breached, T2 and T4 met (tests/report_data.py).
+    assert summary["sla_first_response_compliance"] == 0.5
 
 
 def test_first_response_and_resolution_times_wall_and_business(data):
@@ -81,21 +82,20 @@ def test_response_per_day(data):
 
 
 def test_sla_per_clock(data):
+    # The outcomes the SLA module recorded (see the table in tests/report_data.py).
     assert metrics.sla(PERIOD, ALL) == [
-        {"clock": "first_response", "met": 1, "breached": 1, "compliance": 0.5},
-        {"clock": "resolution", "met": 0, "breached": 0, "compliance": None},
+        {"clock": "first_response", "met": 2, "breached": 2, "compliance": 0.5},
+        {"clock": "next_response", "met": 0, "breached": 0, "compliance": None},
+        {"clock": "resolution", "met": 1, "breached": 2, "compliance": 0.3333},
     ]
 
 
 def test_a_running_clock_counts_as_breached_once_its_target_passed(data):
-    ticket_id = data.ids["T3"]
-    db.session.get(Ticket, ticket_id).due_at = berlin(25, 12)
-    db.session.get(Ticket, ticket_id).updated_at = berlin(24, 12, 30)
-    db.session.commit()
-    refresh_changed(now=berlin(24, 13))
-    assert metrics.sla(PERIOD, ALL)[0]["breached"] == 1  # still running
-    refresh_changed(now=berlin(25, 13))  # nothing changed on the ticket; the target passed
-    assert metrics.sla(PERIOD, ALL)[0]["breached"] == 2
+    # T4's resolution clock runs until Tue 17:00; nothing changes on the ticket.
+    refresh_changed(now=berlin(24, 16, 59))
+    assert metrics.sla(PERIOD, ALL)[2]["breached"] == 2
+    refresh_changed(now=berlin(24, 17, 1))
+    assert metrics.sla(PERIOD, ALL)[2]["breached"] == 3
 
 
 def test_agents(data):
@@ -139,6 +139,29 @@ def test_backlog_by_status_and_age(data):
     by_age = {row["age"]: row["tickets"] for row in rows}
     assert by_age == {"4-24h": 1, "1-3d": 1, "3-7d": 1}
     assert max(row["oldest_age_s"] for row in rows) == 3 * 86400
+
+
+def test_todays_open_counters_come_from_the_same_snapshot(data):
+    # At Tuesday noon: T2, T3, T4 open; T3 unassigned; overdue are the tickets whose
+    # nearest running clock is due (T2, T3: resolution; T4's resolution is due 17:00).
+    counters = metrics.today(ALL, now=berlin(24, 12))
+    assert (counters["open"], counters["unassigned"], counters["overdue"]) == (3, 1, 2)
+    assert counters["open"] == sum(row["tickets"]
+                                   for row in metrics.backlog(PERIOD, ALL, now=berlin(24, 12)))
+    assert metrics.today(ALL, now=berlin(23, 9))["overdue"] == 0  # nothing due yet
+
+
+def test_one_request_reads_the_open_tickets_once(app, data, make_person):
+    from desk.reports.metrics import open_snapshot
+
+    with app.test_request_context():
+        first_now, first = open_snapshot(ALL)
+        db.session.get(Ticket, data.ids["T2"]).status = Status.RESOLVED
+        db.session.flush()
+        # The same moment for the backlog table and the counters of one page.
+        assert open_snapshot(ALL) == (first_now, first)
+    with app.test_request_context():
+        assert sum(row.n for row in open_snapshot(ALL)[1]) == 2
 
 
 def test_the_day_is_the_local_day(app, ctx, make_person):

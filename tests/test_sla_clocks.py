@@ -68,7 +68,9 @@ def test_a_ticket_no_policy_matches_has_no_clock(app, client, make_person, api_a
     body = api_as(supervisor).get(f"/tickets/{ticket_id}").get_json()
     assert body["sla"] == {"policy": None, "first_response_due_at": None,
                            "next_response_due_at": None, "resolution_due_at": None,
-                           "breached": [], "paused": False, "warn_at": None}
+                           "breached": [], "paused": False, "warn_at": None,
+                           "outcomes": {"first_response": None, "resolution": None,
+                                        "next_response": {"met": 0, "breached": 0}}}
     assert body["due_at"] is None
     assert body["escalation_level"] == 0
 

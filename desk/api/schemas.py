@@ -40,6 +40,7 @@ class TicketSchema(Schema):
     sentiment = fields.Float(allow_none=True, metadata={"description": "-1..1, newest inbound"})
     priority_reason = fields.String(allow_none=True,
                                     metadata={"description": 'e.g. "negative, 48k followers"'})
+    tags = fields.List(fields.String(), metadata={"description": "tag names, lower case, sorted"})
 
 
 class MessageSchema(Schema):
@@ -71,6 +72,8 @@ class TicketQuerySchema(Schema):
     assignee = fields.String(metadata={"description": "`me`, `none`, an e-mail or a person id"})
     team = fields.String(metadata={"description": "a team's name"})
     channel = fields.String(metadata={"description": "a channel's slug"})
+    tag = fields.String(validate=validate.Length(max=40),
+                        metadata={"description": "a tag's name (any case)"})
     q = fields.String(validate=validate.Length(max=200))
     cursor = fields.String(validate=validate.Length(max=400))
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
@@ -91,6 +94,13 @@ class ReplySchema(BodySchema):
                                    metadata={"description": "canned replies used in the body"})
     survey = fields.Boolean(load_default=False, metadata={
         "description": "add the satisfaction survey link (when the desk offers it)"})
+
+
+class TagSchema(Schema):
+    name = fields.String(required=True, metadata={
+        "description": "1-40 letters, digits, - or _, starting with a letter or digit; stored "
+                       "in lower case. Adding a tag the ticket has, or removing one it lacks, "
+                       "changes nothing"})
 
 
 class StatusSchema(Schema):

@@ -12,6 +12,7 @@ from desk.api.schemas import (
     MessageSchema,
     ReplySchema,
     StatusSchema,
+    TagSchema,
     TicketDetailSchema,
     TicketPageSchema,
     TicketQuerySchema,
@@ -25,6 +26,7 @@ from desk.inbox import service as inbox
 from desk.models import Channel, Message, Person, Priority, Status, Team, Ticket, TicketSla
 from desk.replies import service as replies
 from desk.sla import status as sla_status
+from desk.tags import service as tagging
 
 bp = Blueprint("api_tickets", __name__, url_prefix="/api/v1", description="Tickets")
 
@@ -49,7 +51,8 @@ def register(app: Flask) -> None:
 
 
 def ticket_json(ticket: Ticket) -> dict[str, Any]:
-    return _ticket_fields(ticket) | sla_status.ticket_facts(ticket)
+    return (_ticket_fields(ticket) | sla_status.ticket_facts(ticket)
+            | {"tags": tagging.names_on(ticket.id)})
 
 
 def _ticket_fields(ticket: Ticket) -> dict[str, Any]:
@@ -73,12 +76,14 @@ def _ticket_fields(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def row_json(row: sa.Row[Any], sla: TicketSla | None = None) -> dict[str, Any]:
+def row_json(row: sa.Row[Any], sla: TicketSla | None = None,
+             tags: list[str] | None = None) -> dict[str, Any]:
     return _row_fields(row) | {
         "sla": sla_status.sla_json(sla),
         "escalation_level": row.escalation_level,
         "sentiment": row.sentiment,
         "priority_reason": sla.priority_reason if sla else None,
+        "tags": tags or [],
     }
 
 
@@ -135,6 +140,11 @@ def _filter_from(args: dict[str, Any], person: Person) -> queue.QueueFilter:
     if "channel" in args:
         wanted["channel_id"] = _id_by(Channel.id, Channel.slug == args["channel"], "channel",
                                       args["channel"])
+    if "tag" in args:
+        found = tagging.tag_id(tagging.normalized(args["tag"]))
+        if found is None:
+            raise Invalid(f"unknown tag '{args['tag']}'", {"tag": ["unknown"]})
+        wanted["tag_id"] = found
     return queue.QueueFilter(**wanted)
 
 
@@ -161,7 +171,8 @@ def list_tickets(args: dict[str, Any]) -> dict[str, Any]:
     person = desk_worker()
     page = queue.list_page(person, _filter_from(args, person), args.get("cursor"), args["limit"])
     slas = sla_status.rows_for(row.id for row in page.rows)
-    return {"items": [row_json(row, slas.get(row.id)) for row in page.rows],
+    return {"items": [row_json(row, slas.get(row.id), page.tags.get(row.id))
+                      for row in page.rows],
             "next": page.next_cursor}
 
 
@@ -215,6 +226,26 @@ def note(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
         replies.add_note(desk_worker(), ticket_id, data["body"], data.get("version"),
                          seen_message_id=data.get("seen_message_id"))
     )
+
+
+@bp.route("/tickets/<int:ticket_id>/tags", methods=["POST"])
+@bp.arguments(TagSchema)
+@bp.response(200, TicketSchema)
+@bp.doc(security=[{"bearer": []}])
+@token_required
+def add_tag(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+    """Put a tag on the ticket (created on first use); 422 for a malformed name."""
+    return ticket_json(tagging.add_tag(desk_worker(), ticket_id, data["name"]))
+
+
+@bp.route("/tickets/<int:ticket_id>/tags", methods=["DELETE"])
+@bp.arguments(TagSchema)
+@bp.response(200, TicketSchema)
+@bp.doc(security=[{"bearer": []}])
+@token_required
+def remove_tag(data: dict[str, Any], ticket_id: int) -> dict[str, Any]:
+    """Take a tag off the ticket; the JSON body names it, as for adding."""
+    return ticket_json(tagging.remove_tag(desk_worker(), ticket_id, data["name"]))
 
 
 @bp.route("/tickets/<int:ticket_id>/status", methods=["POST"])

@@ -74,6 +74,23 @@ class NoteForm(FlaskForm):
     save = SubmitField(_l("Add note"))
 
 
+class TagForm(FlaskForm):
+    """One tag to put on the ticket; desk.tags.service checks the same rules again."""
+
+    name = StringField(_l("Add a tag"), validators=[
+        InputRequired(), Length(max=40),
+        Regexp(r"^\s*[^\W_][\w-]*\s*$",
+               message=_l("Letters, digits, - and _ only, starting with a letter or digit.")),
+    ])
+    add = SubmitField(_l("Add"))
+
+
+class UntagForm(FlaskForm):
+    """The tag to take off (a hidden field beside each tag)."""
+
+    name = HiddenField(validators=[InputRequired(), Length(max=40)])
+
+
 class TicketFieldsForm(FlaskForm):
     """Status and priority, changed together."""
 

@@ -31,6 +31,7 @@ from desk.models import (
     Team,
     Ticket,
     TicketSla,
+    TicketTag,
     utcnow,
 )
 
@@ -47,6 +48,7 @@ class QueueFilter:
     team_id: int | None = None
     channel_id: int | None = None
     q: str | None = None
+    tag_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class Cursor:
 class Page:
     rows: list[sa.Row[Any]] = field(default_factory=list)
     next_cursor: str | None = None
+    # Each row's tag names, read for the whole page in one query.
+    tags: dict[int, list[str]] = field(default_factory=dict)
 
 
 ROW_COLUMNS = (
@@ -131,6 +135,9 @@ def conditions(
         where.append(Ticket.team_id == wanted.team_id)
     if wanted.channel_id is not None:
         where.append(Ticket.channel_id == wanted.channel_id)
+    if wanted.tag_id is not None:
+        where.append(Ticket.id.in_(
+            sa.select(TicketTag.ticket_id).where(TicketTag.tag_id == wanted.tag_id)))
     if wanted.q:
         where.append(matches_text(wanted.q))
     return where
@@ -206,7 +213,10 @@ def list_page(
             )
         undated = undated.order_by(Ticket.created_at, Ticket.id).limit(limit + 1 - len(rows))
         rows.extend(db.session.execute(undated).all())
+    from desk.tags.service import tags_of
+
     page = Page(rows=rows[:limit])
+    page.tags = tags_of(row.id for row in page.rows)
     if len(rows) > limit:
         last = rows[limit - 1]
         page.next_cursor = Cursor(last.due_at, last.created_at, last.id).encode()

@@ -32,7 +32,9 @@ from desk.inbox.forms import (
     AssignForm,
     NoteForm,
     ReplyForm,
+    TagForm,
     TicketFieldsForm,
+    UntagForm,
     canned_ids,
     seen_message_id,
     seen_version,
@@ -53,12 +55,13 @@ from desk.replies import service as replies
 from desk.replies.drafts import draft_for
 from desk.replies.outbox import outbox_items
 from desk.sla.status import sla_panel
+from desk.tags import service as tagging
 
 bp = Blueprint("inbox", __name__)
 desk_only = roles_required(*DESK_ROLES)
 
 # Query arguments that define a queue; links and redirects carry them along.
-FILTER_ARGS = ("status", "channel", "team", "q")
+FILTER_ARGS = ("status", "channel", "team", "tag", "q")
 LINK_ARGS = ("view", *FILTER_ARGS, "cursor")
 MAX_QUERY = 200
 STATUS_VALUES = frozenset(status.value for status in Status)
@@ -176,7 +179,21 @@ def _queue_filter(view: str) -> queue.QueueFilter:
         team_id=int(team_id) if team_id else None,
         channel_id=_channel_id(request.args.get("channel") or None),
         q=q,
+        tag_id=_tag_id(request.args.get("tag") or None),
     )
+
+
+def _tag_id(name: str | None) -> int | None:
+    """A tag filter: a malformed name is a 400; a tag nobody used yet shows no tickets."""
+    from desk.tags.service import normalized, tag_id
+
+    if name is None:
+        return None
+    try:
+        normalized(name)
+    except errors.Invalid:
+        abort(400)
+    return tag_id(name) or 0
 
 
 def _channel_id(slug: str | None) -> int | None:
@@ -277,7 +294,13 @@ def _ticket_context(person: Person, ticket: Ticket, forms: dict[str, FlaskForm])
         "assign_form": forms.get("assign") or _assign_form(person, ticket, formdata=None),
         "sla": sla_panel(ticket),
         "assignment_history": assignment_history(ticket.id),
+        **_tags_context(ticket, forms.get("tag")),
     }
+
+
+def _tags_context(ticket: Ticket, form: FlaskForm | None = None) -> dict[str, Any]:
+    return {"tags": tagging.names_on(ticket.id),
+            "tag_form": form or TagForm(prefix="tag", formdata=None)}
 
 
 def _original_url(messages: list[Message]) -> str | None:
@@ -402,6 +425,54 @@ def fields(ticket_id: int) -> Response | tuple[str, int]:
     except errors.Conflict:
         return _ticket_page(ticket_id, 409, _changed_meanwhile(), fields=form)
     flash(_("Saved."), "success")
+    return _back_to_ticket(ticket_id)
+
+
+@bp.post("/tickets/<int:ticket_id>/tags")
+@desk_only
+def add_tag(ticket_id: int) -> Response | tuple[str, int]:
+    """Put a tag on the ticket; with htmx, answer with the tags panel alone."""
+    form = TagForm(prefix="tag")
+    if form.validate_on_submit():
+        try:
+            tagging.add_tag(_person(), ticket_id, form.name.data or "")
+        except errors.Invalid:
+            # The form checked name and charset already; what is left is the limit.
+            form.name.errors = [*form.name.errors, _(
+                "A ticket carries at most %(count)d tags.", count=tagging.MAX_PER_TICKET)]
+        else:
+            return _tags_saved(ticket_id)
+    if _from_htmx():
+        # htmx swaps only 2xx answers: the panel comes back with the message and the input.
+        return _tags_fragment(ticket_id, form), 200
+    return _ticket_page(ticket_id, 422, tag=form)
+
+
+@bp.post("/tickets/<int:ticket_id>/tags/remove")
+@desk_only
+def remove_tag(ticket_id: int) -> Response | tuple[str, int]:
+    """Take a tag off the ticket (the name comes in a hidden field)."""
+    form = UntagForm(prefix="untag")
+    if not form.validate_on_submit():
+        abort(400)  # only a forged or broken page sends no name or no CSRF token
+    tagging.remove_tag(_person(), ticket_id, form.name.data or "")
+    return _tags_saved(ticket_id)
+
+
+def _from_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _tags_fragment(ticket_id: int, form: FlaskForm | None = None) -> str:
+    found = inbox.get_ticket(_person(), ticket_id)
+    return render_template("inbox/_ticket_tags.html", ticket=found,
+                           link_args=_link_args(_view_arg()), **_tags_context(found, form))
+
+
+def _tags_saved(ticket_id: int) -> Response | tuple[str, int]:
+    if _from_htmx():
+        return _tags_fragment(ticket_id), 200
+    flash(_("Tags saved."), "success")
     return _back_to_ticket(ticket_id)
 
 

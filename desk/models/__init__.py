@@ -51,12 +51,14 @@ from desk.models.reports import (
 from desk.models.sla import (
     Alert,
     Clock,
+    ClockOutcome,
     Escalation,
     EscalationKind,
     MessageScore,
     SlaPolicy,
     TicketSla,
 )
+from desk.models.tags import Tag, TicketTag
 from desk.models.tickets import (
     OPEN_STATUSES,
     Delivery,
@@ -88,6 +90,7 @@ __all__ = [
     "CannedScope",
     "Channel",
     "Clock",
+    "ClockOutcome",
     "ChannelKind",
     "Contact",
     "CsatResponse",
@@ -122,10 +125,12 @@ __all__ = [
     "Role",
     "SlaPolicy",
     "Status",
+    "Tag",
     "Team",
     "Ticket",
     "TicketLink",
     "TicketSla",
+    "TicketTag",
     "hash_token",
     "team_members",
     "utcnow",

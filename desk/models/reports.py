@@ -26,8 +26,8 @@ class ReportTicketFact(Base):
                  postgresql_include=["assignee_id", "is_spam", "first_response_s",
                                      "first_response_bh_s", "resolution_s", "resolution_bh_s"]),
         sa.Index("ix_report_ticket_facts_assignee_id", "assignee_id", "day"),
-        # The rollup job re-reads clocks that were running when their target passes.
-        sa.Index("ix_report_ticket_facts_sla_running", "sla_first_response", "sla_due_at"),
+        # The rollup job re-reads tickets whose running clock has come due since.
+        sa.Index("ix_report_ticket_facts_sla_due_at", "sla_due_at"),
     )
 
     ticket_id: Mapped[int] = mapped_column(
@@ -52,9 +52,13 @@ class ReportTicketFact(Base):
     sentiment: Mapped[float | None]
     is_negative: Mapped[bool] = mapped_column(default=False)
     topic: Mapped[str | None] = mapped_column(sa.String(80))
-    # SLA outcome per clock: "met", "breached", "running" or NULL (no target).
+    # SLA outcome per clock, as the SLA module recorded it (desk.sla.clocks.clock_outcomes):
+    # "met", "breached", "running" or NULL (no target); next response counted per exchange.
     sla_first_response: Mapped[str | None] = mapped_column(sa.String(10))
     sla_resolution: Mapped[str | None] = mapped_column(sa.String(10))
+    sla_next_met: Mapped[int] = mapped_column(default=0, server_default="0")
+    sla_next_breached: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the next running clock comes due (the counts above change then by themselves).
     sla_due_at: Mapped[datetime | None]
     refreshed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -85,6 +89,8 @@ class ReportDaily(Base):
     sla_fr_breached: Mapped[int] = mapped_column(default=0)
     sla_res_met: Mapped[int] = mapped_column(default=0)
     sla_res_breached: Mapped[int] = mapped_column(default=0)
+    sla_nr_met: Mapped[int] = mapped_column(default=0, server_default="0")
+    sla_nr_breached: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ReportState(Base):

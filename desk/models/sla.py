@@ -17,6 +17,13 @@ class Clock(enum.StrEnum):
     RESOLUTION = "resolution"
 
 
+class ClockOutcome(enum.StrEnum):
+    """How a clock ended: its target kept or missed. Recorded once, when the clock stops."""
+
+    MET = "met"
+    BREACHED = "breached"
+
+
 class EscalationKind(enum.StrEnum):
     WARNING = "warning"  # a share of the target has passed
     BREACH = "breach"  # the target has passed: level 1, then one level per repeat interval
@@ -76,6 +83,7 @@ class TicketSla(Base):
     __table_args__ = (
         sa.Index("ix_ticket_sla_check_at", "check_at",
                  sqlite_where=_checked, postgresql_where=_checked),
+        sa.Index("ix_ticket_sla_settled_at", "settled_at"),
     )
 
     ticket_id: Mapped[int] = mapped_column(
@@ -98,6 +106,18 @@ class TicketSla(Base):
     next_response_paused_minutes: Mapped[float] = mapped_column(default=0.0,
                                                                 server_default="0")
     priority_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    # Outcomes of the clocks that stopped (desk.sla.clocks.settle_stopped_clocks): what
+    # the reports count and the ticket shows. First response and resolution stop once
+    # (a reopened ticket's resolution clock runs again); next response once per exchange.
+    first_response_outcome: Mapped[ClockOutcome | None] = mapped_column(
+        enum_column(ClockOutcome, "sla_first_response_outcome"))
+    resolution_outcome: Mapped[ClockOutcome | None] = mapped_column(
+        enum_column(ClockOutcome, "sla_resolution_outcome"))
+    next_response_met: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_response_breached: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When an outcome above last changed: the report rollup re-reads these tickets too,
+    # since a recompute outside a ticket change (a policy added, the sweep) may settle one.
+    settled_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     policy: Mapped[SlaPolicy | None] = relationship(lazy="joined")

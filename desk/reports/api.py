@@ -15,7 +15,7 @@ api_bp = Blueprint("api_reports", __name__, url_prefix="/api/v1", description="R
 @api_bp.route("/reports/<name>", methods=["GET"])
 @api_bp.doc(security=[{"bearer": []}], parameters=[
     {"in": "query", "name": key, "schema": {"type": "string"}}
-    for key in ("from", "to", "team", "channel", "format")
+    for key in ("from", "to", "team", "channel", "tag", "format")
 ])
 @api_bp.response(200, description='{"report", "from", "to", "rows": [...]} or text/csv')
 @token_required
@@ -32,4 +32,4 @@ def report(name: str) -> Any:
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
     return {"report": name, "from": asked.period.start.isoformat(),
             "to": asked.period.end.isoformat(), "team": asked.team, "channel": asked.channel,
-            "rows": rows}
+            "tag": asked.tag, "rows": rows}

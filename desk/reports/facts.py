@@ -1,9 +1,9 @@
 """What one ticket contributes to the reports: pure functions over plain values.
 
 `ticket_facts` turns a ticket's columns (plus its reopen count and topic) into
-one `report_ticket_facts` row; `sla_outcomes` is the one place that decides
-whether a ticket met its targets (see its docstring for what changes when the
-SLA clocks land).
+one `report_ticket_facts` row. Whether a ticket met its SLA targets is not
+decided here: the SLA module records each clock's outcome when it stops, and
+`desk.sla.clocks.clock_outcomes` reads them by the rule the ticket's badge uses.
 """
 
 from dataclasses import dataclass
@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from desk.reports.calendar import BusinessCalendar, business_seconds, parse_calendar
-
-MET, BREACHED, RUNNING = "met", "breached", "running"
+from desk.sla.clocks import ClockRecord, clock_outcomes
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,6 @@ class TicketTimes:
     created_at: datetime
     first_response_at: datetime | None
     resolved_at: datetime | None
-    due_at: datetime | None
     escalation_level: int
     sentiment: float | None
 
@@ -46,28 +44,10 @@ def local_day(moment: datetime, timezone: ZoneInfo) -> date:
     return moment.astimezone(timezone).date()
 
 
-def sla_outcomes(ticket: TicketTimes, now: datetime) -> tuple[str | None, str | None]:
-    """(first-response outcome, resolution outcome): met, breached, running or None.
-
-    For now a ticket holds one target, `due_at`, and it is read as the first
-    response target: met when the first reply came by then, breached when it
-    came later or has not come and the time has passed. There is no resolution
-    target yet (None). When the SLA clocks land (issue 7), this function reads
-    each clock's target and pause-adjusted stop time instead; nothing else in
-    the reports changes.
-    """
-    if ticket.due_at is None or ticket.status == "spam":
-        return None, None
-    if ticket.first_response_at is not None:
-        first = MET if ticket.first_response_at <= ticket.due_at else BREACHED
-    else:
-        first = BREACHED if now > ticket.due_at else RUNNING
-    return first, None
-
-
 def ticket_facts(
     ticket: TicketTimes,
     *,
+    clocks: ClockRecord | None,
     reopen_count: int,
     topic: str | None,
     now: datetime,
@@ -86,7 +66,8 @@ def ticket_facts(
         assert ticket.resolved_at is not None  # noqa: S101 - checked just above
         resolution_s = max(0.0, (ticket.resolved_at - ticket.created_at).total_seconds())
         resolution_bh_s = business_seconds(ticket.created_at, ticket.resolved_at, calendar)
-    sla_first, sla_resolution = sla_outcomes(ticket, now)
+    # Spam has no service level, whatever its clocks said before it was marked so.
+    sla = clock_outcomes(None if ticket.status == "spam" else clocks, now)
     return {
         "ticket_id": ticket.id,
         "day": local_day(ticket.created_at, calendar.timezone),
@@ -106,9 +87,11 @@ def ticket_facts(
         "sentiment": ticket.sentiment,
         "is_negative": ticket.sentiment is not None and ticket.sentiment < negative_below,
         "topic": topic,
-        "sla_first_response": sla_first,
-        "sla_resolution": sla_resolution,
-        "sla_due_at": ticket.due_at,
+        "sla_first_response": sla.first_response,
+        "sla_resolution": sla.resolution,
+        "sla_next_met": sla.next_met,
+        "sla_next_breached": sla.next_breached,
+        "sla_due_at": sla.recheck_at,
         "refreshed_at": now,
     }
 

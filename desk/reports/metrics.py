@@ -42,8 +42,24 @@ def ratio(part: int | float | None, whole: int | float | None) -> float | None:
     return round((part or 0) / whole, 4)
 
 
-def _daily(period: Period, scope: Scope) -> sa.ColumnElement[bool]:
-    return sa.and_(ReportDaily.day.between(period.start, period.end), scope.where(ReportDaily))
+def daily_source(period: Period, scope: Scope) -> sa.FromClause:
+    """Where daily counts come from: `report_daily`, or for a tag filter the same sums
+    over the tagged tickets' facts of the period (a tag is not a rollup dimension)."""
+    if scope.tag_id is None:
+        return ReportDaily.__table__
+    from desk.reports.rollups import daily_sums
+
+    return daily_sums(_facts_of(period, scope)).subquery("report_daily_tagged")
+
+
+def _daily(daily: sa.FromClause, period: Period, scope: Scope) -> sa.ColumnElement[bool]:
+    return sa.and_(daily.c.day.between(period.start, period.end), scope.where(daily))
+
+
+def _facts_of(period: Period, scope: Scope) -> sa.ColumnElement[bool]:
+    """Every fact of the period in scope, spam included (daily sums count it apart)."""
+    return sa.and_(ReportTicketFact.day.between(period.start, period.end),
+                   scope.where(ReportTicketFact))
 
 
 def _facts(period: Period, scope: Scope) -> sa.ColumnElement[bool]:
@@ -130,29 +146,34 @@ def _empty_durations(columns: Sequence[str] = DURATIONS) -> Row:
 def volume(period: Period, scope: Scope) -> list[Row]:
     """Complaints received per day and channel (spam separately)."""
     names = channel_names()
+    daily = daily_source(period, scope)
     rows = db.session.execute(
-        sa.select(ReportDaily.day, ReportDaily.channel_id,
-                  sa.func.sum(ReportDaily.tickets).label("tickets"),
-                  sa.func.sum(ReportDaily.spam).label("spam"))
-        .where(_daily(period, scope))
-        .group_by(ReportDaily.day, ReportDaily.channel_id)
-        .order_by(ReportDaily.day, ReportDaily.channel_id)
+        sa.select(daily.c.day, daily.c.channel_id,
+                  sa.func.sum(daily.c.tickets).label("tickets"),
+                  sa.func.sum(daily.c.spam).label("spam"))
+        .where(_daily(daily, period, scope))
+        .group_by(daily.c.day, daily.c.channel_id)
+        .order_by(daily.c.day, daily.c.channel_id)
     )
     return [{"day": row.day.isoformat(), "channel": names.get(row.channel_id),
              "tickets": int(row.tickets), "spam": int(row.spam)} for row in rows]
 
 
-def _sums(period: Period, scope: Scope, *group: sa.ColumnElement[Any]) -> list[sa.Row]:
-    daily = ReportDaily
+def _sums(period: Period, scope: Scope, *group: str) -> list[sa.Row]:
+    """Daily counts summed over the period, per the named report_daily columns (or all)."""
+    daily = daily_source(period, scope)
+    keys = [daily.c[name] for name in group]
     query = sa.select(
-        *group,
-        *(sa.func.coalesce(sa.func.sum(getattr(daily, name)), 0).label(name) for name in (
+        *keys,
+        # Cast: over the tagged sums (bigint) PostgreSQL's sum is numeric, a Decimal here.
+        *(sa.cast(sa.func.coalesce(sa.func.sum(daily.c[name]), 0), sa.Integer).label(name)
+          for name in (
             "tickets", "open", "answered", "resolved", "ever_resolved", "reopened", "escalated",
             "with_sentiment", "negative", "sla_fr_met", "sla_fr_breached", "sla_res_met",
-            "sla_res_breached")),
-    ).where(_daily(period, scope))
-    if group:
-        query = query.group_by(*group).order_by(*group)
+            "sla_res_breached", "sla_nr_met", "sla_nr_breached")),
+    ).where(_daily(daily, period, scope))
+    if keys:
+        query = query.group_by(*keys).order_by(*keys)
     return list(db.session.execute(query))
 
 
@@ -160,7 +181,7 @@ def response(period: Period, scope: Scope) -> list[Row]:
     """Per day: received, answered, response rate, resolved, and response/resolution times."""
     durations = duration_percentiles(period, scope, ReportTicketFact.day)
     rows = []
-    for row in _sums(period, scope, ReportDaily.day):
+    for row in _sums(period, scope, "day"):
         rows.append({"day": row.day.isoformat(), "tickets": row.tickets,
                      "answered": row.answered, "response_rate": ratio(row.answered, row.tickets),
                      "resolved": row.resolved,
@@ -196,11 +217,16 @@ def _round(value: Any, places: int = 2) -> float | None:
 
 
 def sla(period: Period, scope: Scope) -> list[Row]:
-    """Per clock: targets met and breached, and the share met (running clocks not counted)."""
+    """Per clock: targets met and breached, and the share met (running clocks not counted).
+
+    The outcomes are the SLA module's (recorded when each clock stopped; a clock still
+    running past its due time counts as breached, as the ticket's badge shows it).
+    """
     sums = _sums(period, scope)[0]
     rows = []
     for clock, met, breached in (
         ("first_response", sums.sla_fr_met, sums.sla_fr_breached),
+        ("next_response", sums.sla_nr_met, sums.sla_nr_breached),
         ("resolution", sums.sla_res_met, sums.sla_res_breached),
     ):
         rows.append({"clock": clock, "met": met, "breached": breached,
@@ -219,7 +245,7 @@ def agents(period: Period, scope: Scope) -> list[Row]:
         .where(CsatResponse.day.between(period.start, period.end), scope.where(CsatResponse))
         .group_by(CsatResponse.agent_id))}
     rows = []
-    for row in _sums(period, scope, ReportDaily.assignee_id):
+    for row in _sums(period, scope, "assignee_id"):
         score = csat.get(row.assignee_id)
         rows.append({
             "agent_id": row.assignee_id, "agent": people.get(row.assignee_id),
@@ -244,7 +270,7 @@ def channels(period: Period, scope: Scope) -> list[Row]:
              "negative_share": ratio(row.negative, row.with_sentiment),
              **(durations.get(row.channel_id)
                 or _empty_durations(("first_response_s", "first_response_bh_s")))}
-            for row in _sums(period, scope, ReportDaily.channel_id)]
+            for row in _sums(period, scope, "channel_id")]
 
 
 def trend(period: Period, scope: Scope) -> list[Row]:
@@ -255,7 +281,7 @@ def trend(period: Period, scope: Scope) -> list[Row]:
         .where(CsatResponse.day.between(period.start, period.end), scope.where(CsatResponse))
         .group_by(CsatResponse.day))}
     rows = []
-    for row in _sums(period, scope, ReportDaily.day):
+    for row in _sums(period, scope, "day"):
         score = csat_days.get(row.day)
         rows.append({"day": row.day.isoformat(), "tickets": row.tickets,
                      "response_rate": ratio(row.answered, row.tickets),
@@ -271,7 +297,7 @@ def sentiment(period: Period, scope: Scope) -> list[Row]:
     return [{"day": row.day.isoformat(), "channel": names.get(row.channel_id),
              "scored": row.with_sentiment, "negative": row.negative,
              "negative_share": ratio(row.negative, row.with_sentiment)}
-            for row in _sums(period, scope, ReportDaily.day, ReportDaily.channel_id)]
+            for row in _sums(period, scope, "day", "channel_id")]
 
 
 def topics(period: Period, scope: Scope, limit: int = 20) -> list[Row]:
@@ -293,7 +319,7 @@ def reopens(period: Period, scope: Scope) -> list[Row]:
     """Per day: tickets ever resolved, reopened after resolving, and the reopen rate."""
     return [{"day": row.day.isoformat(), "resolved": row.ever_resolved,
              "reopened": row.reopened, "reopen_rate": ratio(row.reopened, row.ever_resolved)}
-            for row in _sums(period, scope, ReportDaily.day)]
+            for row in _sums(period, scope, "day")]
 
 
 def escalations(period: Period, scope: Scope) -> list[Row]:
@@ -302,7 +328,7 @@ def escalations(period: Period, scope: Scope) -> list[Row]:
     return [{"day": row.day.isoformat(), "team": names.get(row.team_id),
              "tickets": row.tickets, "escalated": row.escalated,
              "escalation_rate": ratio(row.escalated, row.tickets)}
-            for row in _sums(period, scope, ReportDaily.day, ReportDaily.team_id)]
+            for row in _sums(period, scope, "day", "team_id")]
 
 
 def faq(period: Period, scope: Scope) -> list[Row]:
@@ -354,21 +380,54 @@ def csat(period: Period, scope: Scope) -> list[Row]:
 AGE_BUCKETS = ((timedelta(hours=1), "<1h"), (timedelta(hours=4), "1-4h"),
                (timedelta(days=1), "4-24h"), (timedelta(days=3), "1-3d"),
                (timedelta(days=7), "3-7d"))
+# A literal, not a bound parameter: the planner may then use the partial index (WHERE
+# status IN (...)) in a generic plan too (see desk.inbox.queue.OPEN_CONDITION).
+_OPEN = Ticket.status.in_(sa.bindparam("open_statuses", [s.value for s in OPEN_STATUSES],
+                                       expanding=True, literal_execute=True,
+                                       type_=Ticket.status.type))
+_SNAPSHOTS = "reports.open_snapshots"
+
+
+def open_snapshot(scope: Scope, now: datetime | None = None) -> tuple[datetime, list[sa.Row]]:
+    """The open tickets now, per status and age bucket: how many, the oldest, how many
+    unassigned and overdue - one pass over `ix_tickets_open_snapshot`, which holds every
+    column read, so no table page is visited.
+
+    The backlog table and today's counters both read it; on one page (one request) the
+    pass runs once and both show the same moment.
+    """
+    from flask import has_request_context, request
+
+    from desk.models import utcnow
+
+    # Kept in the request's environ, not in g: g outlives a request where an app context
+    # was pushed around it (the CLI, tests).
+    memo = request.environ.setdefault(_SNAPSHOTS, {}) \
+        if has_request_context() and now is None else None
+    if memo is not None and scope in memo:
+        return memo[scope]
+    now = now or utcnow()
+    week_ago = now - AGE_BUCKETS[-1][0]
+    sums = (sa.func.count().label("n"), sa.func.min(Ticket.created_at).label("oldest"),
+            sa.func.sum(sa.case((Ticket.assignee_id.is_(None), 1), else_=0)).label("unassigned"),
+            sa.func.sum(sa.case((Ticket.due_at < now, 1), else_=0)).label("overdue"))
+    # Most of a backlog is older than a week: counted per status straight along the index
+    # (in status order already, nothing to sort), the recent rest bucketed by age.
+    older = sa.select(Ticket.status, sa.literal(">7d").label("age"), *sums).where(
+        _OPEN, Ticket.created_at <= week_ago, scope.where(Ticket)).group_by(Ticket.status)
+    bucket = sa.case(*((Ticket.created_at > now - age, label) for age, label in AGE_BUCKETS),
+                     else_=">7d")
+    recent = sa.select(Ticket.status, bucket.label("age"), *sums).where(
+        _OPEN, Ticket.created_at > week_ago, scope.where(Ticket)).group_by(Ticket.status, bucket)
+    rows = [*db.session.execute(older).all(), *db.session.execute(recent).all()]
+    if memo is not None:
+        memo[scope] = (now, rows)
+    return now, rows
 
 
 def backlog(period: Period, scope: Scope, now: datetime | None = None) -> list[Row]:
     """Open tickets now, by status and age (the period does not apply: it is a snapshot)."""
-    from desk.models import utcnow
-
-    now = now or utcnow()
-    bucket = sa.case(*((Ticket.created_at > now - age, label) for age, label in AGE_BUCKETS),
-                     else_=">7d")
-    rows = db.session.execute(
-        sa.select(Ticket.status, bucket.label("age"), sa.func.count().label("n"),
-                  sa.func.min(Ticket.created_at).label("oldest"))
-        .where(Ticket.status.in_(OPEN_STATUSES), scope.where(Ticket))
-        .group_by(Ticket.status, bucket)
-    )
+    now, rows = open_snapshot(scope, now)
     order = {label: n for n, (_, label) in enumerate(AGE_BUCKETS)} | {">7d": len(AGE_BUCKETS)}
     result = [{"status": row.status.value, "age": row.age, "tickets": row.n,
                "oldest_age_s": round((now - row.oldest).total_seconds())}
@@ -378,9 +437,7 @@ def backlog(period: Period, scope: Scope, now: datetime | None = None) -> list[R
 
 def today(scope: Scope, now: datetime | None = None) -> Row:
     """Live counters for today (local midnight until now), read from tickets."""
-    from desk.models import utcnow
-
-    now = now or utcnow()
+    now, snapshot = open_snapshot(scope, now)
     zone = _desk_timezone()
     midnight = datetime.combine(now.astimezone(zone).date(), time(), zone)
     received = db.session.execute(
@@ -388,15 +445,10 @@ def today(scope: Scope, now: datetime | None = None) -> Row:
                   sa.func.sum(sa.case((Ticket.first_response_at.is_not(None), 1), else_=0)))
         .where(Ticket.created_at >= midnight, Ticket.status != "spam", scope.where(Ticket))
     ).one()
-    open_now = db.session.execute(
-        sa.select(sa.func.count(),
-                  sa.func.sum(sa.case((Ticket.assignee_id.is_(None), 1), else_=0)),
-                  sa.func.sum(sa.case((Ticket.due_at < now, 1), else_=0)))
-        .where(Ticket.status.in_(OPEN_STATUSES), scope.where(Ticket))
-    ).one()
     return {"received": received[0], "answered": int(received[1] or 0),
-            "open": open_now[0], "unassigned": int(open_now[1] or 0),
-            "overdue": int(open_now[2] or 0)}
+            "open": sum(row.n for row in snapshot),
+            "unassigned": sum(int(row.unassigned or 0) for row in snapshot),
+            "overdue": sum(int(row.overdue or 0) for row in snapshot)}
 
 
 def _desk_timezone() -> ZoneInfo:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from desk.auth.access import can_work_tickets
 from desk.errors import Forbidden, Invalid
-from desk.models import Person, Role
+from desk.models import Person, Role, Ticket, TicketTag
 
 MAX_DAYS = 731  # two years: longer ranges are refused, not silently cut
 EARLIEST = date(2000, 1, 1)
@@ -91,21 +91,34 @@ class Scope:
     team_ids: tuple[int, ...] | None = None
     channel_id: int | None = None
     assignee_id: int | None = None
+    # Tickets carrying this tag only (a filter, never a permission).
+    tag_id: int | None = None
     # What the viewer's role lets them see, before filters (for the page's headings).
     level: str = "all"
 
-    def where(self, model: type) -> sa.ColumnElement[bool]:
-        """The scope as a WHERE clause on a table with team_id, channel_id, assignee_id."""
+    def where(self, model: type | sa.FromClause) -> sa.ColumnElement[bool]:
+        """The scope as a WHERE clause on a table with team_id, channel_id, assignee_id.
+
+        The tag applies to tables that name their ticket (`ticket_id`, or tickets
+        themselves); daily sums cannot say which tickets they hold, so a tagged
+        report sums the tagged facts instead (desk.reports.metrics.daily_source).
+        """
+        columns = model.c if isinstance(model, sa.FromClause) else model
         clauses = []
         if self.team_ids is not None:
-            clauses.append(model.team_id.in_(self.team_ids))
+            clauses.append(columns.team_id.in_(self.team_ids))
         if self.channel_id is not None:
-            clauses.append(model.channel_id == self.channel_id)
+            clauses.append(columns.channel_id == self.channel_id)
         if self.assignee_id is not None:
-            assignee = getattr(model, "assignee_id", None)
+            assignee = getattr(columns, "assignee_id", None)
             if assignee is None:
-                assignee = model.agent_id
+                assignee = columns.agent_id
             clauses.append(assignee == self.assignee_id)
+        if self.tag_id is not None:
+            ticket = Ticket.id if model is Ticket else getattr(columns, "ticket_id", None)
+            if ticket is not None:
+                clauses.append(ticket.in_(
+                    sa.select(TicketTag.ticket_id).where(TicketTag.tag_id == self.tag_id)))
         return sa.and_(sa.true(), *clauses)
 
 
@@ -117,7 +130,8 @@ def can_read_reports(person: Person) -> bool:
     return sees_all_reports(person) or can_work_tickets(person)
 
 
-def scope_for(person: Person, team_id: int | None = None, channel_id: int | None = None) -> Scope:
+def scope_for(person: Person, team_id: int | None = None, channel_id: int | None = None,
+              tag_id: int | None = None) -> Scope:
     """The viewer's scope, narrowed by the filters they asked for.
 
     Management and admins: everything. Supervisors: their teams (every team
@@ -139,4 +153,6 @@ def scope_for(person: Person, team_id: int | None = None, channel_id: int | None
         scope = replace(scope, team_ids=(team_id,))
     if channel_id is not None:
         scope = replace(scope, channel_id=channel_id)
+    if tag_id is not None:
+        scope = replace(scope, tag_id=tag_id)
     return scope

@@ -23,9 +23,10 @@ from desk.models import (
     ReportState,
     ReportTicketFact,
     Ticket,
+    TicketSla,
     utcnow,
 )
-from desk.reports.facts import RUNNING, TicketTimes, desk_calendar, is_reopen, ticket_facts
+from desk.reports.facts import TicketTimes, desk_calendar, is_reopen, ticket_facts
 
 WATERMARK = "rollup.updated_at"
 CHANGED = "rollup.changed_at"  # moves only when a run recomputed something
@@ -35,8 +36,14 @@ ROLLUP_LOCK = 0x5245504F  # the advisory lock key of the rollup writers ("REPO")
 BATCH = 2000
 
 _TIMES = (Ticket.id, Ticket.channel_id, Ticket.team_id, Ticket.assignee_id, Ticket.status,
-          Ticket.created_at, Ticket.first_response_at, Ticket.resolved_at, Ticket.due_at,
+          Ticket.created_at, Ticket.first_response_at, Ticket.resolved_at,
           Ticket.escalation_level, Ticket.sentiment)
+# What the SLA module recorded about each clock (desk.sla.clocks.ClockRecord).
+_CLOCKS = (TicketSla.ticket_id, TicketSla.policy_id, TicketSla.paused_at,
+           TicketSla.first_response_due_at, TicketSla.next_response_due_at,
+           TicketSla.resolution_due_at, TicketSla.first_response_outcome,
+           TicketSla.resolution_outcome, TicketSla.next_response_met,
+           TicketSla.next_response_breached)
 
 
 def refresh_changed(now: datetime | None = None) -> int:
@@ -74,6 +81,7 @@ def refresh_changed(now: datetime | None = None) -> int:
         if fresh:
             days |= _refresh_batch(fresh, now)
             count += len(fresh)
+    count += _refresh_settled_clocks(start, now, days)
     count += _refresh_passed_targets(now, days)
     _one_writer_at_a_time()
     rebuild_days(days)
@@ -105,11 +113,20 @@ def _refresh_batch(ticket_ids: Sequence[int], now: datetime) -> set[date]:
     return days
 
 
-def _refresh_passed_targets(now: datetime, days: set[date]) -> int:
-    """Clocks that were running when last counted and whose target has passed since."""
+def _refresh_settled_clocks(start: datetime, now: datetime, days: set[date]) -> int:
+    """Tickets whose SLA outcome was recorded without a ticket change (a policy added,
+    the sweep): the SLA module stamps `settled_at`."""
     ids = db.session.scalars(
-        sa.select(ReportTicketFact.ticket_id).where(
-            ReportTicketFact.sla_first_response == RUNNING, ReportTicketFact.sla_due_at < now)
+        sa.select(TicketSla.ticket_id).where(TicketSla.settled_at >= start)).all()
+    for chunk in _chunks(ids, BATCH):
+        days |= _refresh_batch(chunk, now)
+    return len(ids)
+
+
+def _refresh_passed_targets(now: datetime, days: set[date]) -> int:
+    """Tickets with a clock that was running when last counted and has come due since."""
+    ids = db.session.scalars(
+        sa.select(ReportTicketFact.ticket_id).where(ReportTicketFact.sla_due_at <= now)
     ).all()
     for chunk in _chunks(ids, BATCH):
         days |= _refresh_batch(chunk, now)
@@ -143,9 +160,12 @@ def refresh_tickets(
     ))
     tickets = [TicketTimes(*row[:4], row.status.value, *row[5:])
                for row in db.session.execute(sa.select(*_TIMES).where(Ticket.id.in_(ids)))]
+    clocks = {row.ticket_id: row for row in db.session.execute(
+        sa.select(*_CLOCKS).where(TicketSla.ticket_id.in_(ids)))}
     reopens = reopen_counts(ids)
     topics = ticket_topics(ids)
-    facts = [ticket_facts(ticket, reopen_count=reopens.get(ticket.id, 0),
+    facts = [ticket_facts(ticket, clocks=clocks.get(ticket.id),
+                          reopen_count=reopens.get(ticket.id, 0),
                           topic=topics.get(ticket.id), now=now, calendar=calendar,
                           negative_below=negative_below) for ticket in tickets]
     db.session.execute(sa.delete(ReportTicketFact).where(ReportTicketFact.ticket_id.in_(ids)))
@@ -188,44 +208,56 @@ def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
     return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
+# The columns of report_daily, in the order daily_sums() selects them.
+DAILY_KEYS = ("day", "channel_id", "team_id", "assignee_id")
+DAILY_COUNTS = ("tickets", "spam", "open", "answered", "resolved", "ever_resolved", "reopened",
+                "escalated", "with_sentiment", "negative", "sla_fr_met", "sla_fr_breached",
+                "sla_res_met", "sla_res_breached", "sla_nr_met", "sla_nr_breached")
+
+
+def daily_sums(where: sa.ColumnElement[bool]) -> sa.Select:
+    """report_daily's rows computed from the facts that match `where`.
+
+    The rollup stores them for whole days; a report filtered by tag sums the tagged
+    tickets' facts the same way on the fly (desk.reports.metrics.daily_source).
+    """
+    fact = ReportTicketFact
+    counted = fact.is_spam.is_(False)
+    counts = (
+        _count(counted), _count(fact.is_spam.is_(True)),
+        _count(counted & fact.is_open.is_(True)),
+        _count(counted & fact.is_answered.is_(True)),
+        _count(counted & fact.is_resolved.is_(True)),
+        _count(counted & (fact.is_resolved.is_(True) | (fact.reopen_count > 0))),
+        _count(counted & (fact.reopen_count > 0)),
+        _count(counted & fact.is_escalated.is_(True)),
+        _count(counted & fact.sentiment.is_not(None)),
+        _count(counted & fact.is_negative.is_(True)),
+        _count(fact.sla_first_response == "met"),
+        _count(fact.sla_first_response == "breached"),
+        _count(fact.sla_resolution == "met"),
+        _count(fact.sla_resolution == "breached"),
+        sa.func.coalesce(sa.func.sum(fact.sla_next_met), 0),
+        sa.func.coalesce(sa.func.sum(fact.sla_next_breached), 0),
+    )
+    keys = [getattr(fact, name) for name in DAILY_KEYS]
+    return (
+        sa.select(*(key.label(name) for key, name in zip(keys, DAILY_KEYS, strict=True)),
+                  *(count.label(name) for count, name in zip(counts, DAILY_COUNTS, strict=True)))
+        .where(where)
+        .group_by(*keys)
+    )
+
+
 def rebuild_days(days: Iterable[date]) -> None:
     """Replace the daily sums of these days with fresh sums of their facts (flush only)."""
     days = sorted(set(days))
     if not days:
         return
-    fact = ReportTicketFact
-    counted = fact.is_spam.is_(False)
     for chunk in _chunks(days, 31):
         db.session.execute(sa.delete(ReportDaily).where(ReportDaily.day.in_(chunk)))
-        sums = (
-            sa.select(
-                fact.day, fact.channel_id, fact.team_id, fact.assignee_id,
-                _count(counted), _count(fact.is_spam.is_(True)),
-                _count(counted & fact.is_open.is_(True)),
-                _count(counted & fact.is_answered.is_(True)),
-                _count(counted & fact.is_resolved.is_(True)),
-                _count(counted & (fact.is_resolved.is_(True) | (fact.reopen_count > 0))),
-                _count(counted & (fact.reopen_count > 0)),
-                _count(counted & fact.is_escalated.is_(True)),
-                _count(counted & fact.sentiment.is_not(None)),
-                _count(counted & fact.is_negative.is_(True)),
-                _count(fact.sla_first_response == "met"),
-                _count(fact.sla_first_response == "breached"),
-                _count(fact.sla_resolution == "met"),
-                _count(fact.sla_resolution == "breached"),
-            )
-            .where(fact.day.in_(chunk))
-            .group_by(fact.day, fact.channel_id, fact.team_id, fact.assignee_id)
-        )
-        db.session.execute(
-            sa.insert(ReportDaily).from_select(
-                ["day", "channel_id", "team_id", "assignee_id", "tickets", "spam", "open",
-                 "answered", "resolved", "ever_resolved", "reopened", "escalated",
-                 "with_sentiment", "negative", "sla_fr_met", "sla_fr_breached", "sla_res_met",
-                 "sla_res_breached"],
-                sums,
-            )
-        )
+        db.session.execute(sa.insert(ReportDaily).from_select(
+            [*DAILY_KEYS, *DAILY_COUNTS], daily_sums(ReportTicketFact.day.in_(chunk))))
     db.session.flush()
 
 

@@ -10,7 +10,7 @@ from flask import current_app
 
 from desk.errors import Invalid, NotFound
 from desk.extensions import db
-from desk.models import Channel, Person, Team, utcnow
+from desk.models import Channel, Person, Tag, Team, utcnow
 from desk.reports import metrics
 from desk.reports.cache import cached
 from desk.reports.periods import Period, Scope, parse_period, scope_for
@@ -24,6 +24,7 @@ class ReportRequest:
     scope: Scope
     team: str | None = None
     channel: str | None = None
+    tag: str | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -33,15 +34,27 @@ def desk_today(now: datetime | None = None) -> date:
 
 
 def read_request(person: Person, args: dict[str, Any]) -> ReportRequest:
-    """Read from/to/team/channel (query strings) for `person`; Invalid or Forbidden if not."""
+    """Read from/to/team/channel/tag (query strings) for `person`; Invalid or Forbidden if not."""
     period, notes = parse_period(args.get("from") or None, args.get("to") or None, desk_today())
     team = (args.get("team") or "").strip() or None
     channel = (args.get("channel") or "").strip() or None
     team_id = _id_of(Team.id, Team.name == team, "team", team) if team else None
     channel_id = _id_of(Channel.id, Channel.slug == channel, "channel", channel) if channel \
         else None
-    scope = scope_for(person, team_id, channel_id)
-    return ReportRequest(period, scope, team, channel, notes)
+    tag = (args.get("tag") or "").strip().lower() or None
+    tag_id = _tag_id(tag) if tag else None
+    scope = scope_for(person, team_id, channel_id, tag_id)
+    return ReportRequest(period, scope, team, channel, tag, notes)
+
+
+def _tag_id(name: str) -> int:
+    from desk.tags.service import normalized
+
+    try:
+        normalized(name)
+    except Invalid as error:
+        raise Invalid(f"tag: {error.detail}", fields={"tag": error.fields["name"]}) from error
+    return _id_of(Tag.id, Tag.name == name, "tag", name)
 
 
 def _id_of(column: Any, condition: Any, field_name: str, value: str) -> int:

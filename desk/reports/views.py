@@ -24,6 +24,7 @@ from desk.reports import csat, export, metrics, service
 from desk.reports.cache import cached, data_version
 from desk.reports.digest import format_value
 from desk.reports.periods import Period, can_read_reports, default_period
+from desk.tags.service import all_names
 
 bp = Blueprint("reports", __name__)
 
@@ -132,7 +133,7 @@ def index() -> str:
     return render_template(
         "reports/index.html", asked=asked, messages=messages, sections=sections,
         role_view=role_view, current=current, previous=previous,
-        headline_keys=_HEADLINES, teams=_teams_for(person),
+        headline_keys=_HEADLINES, teams=_teams_for(person), tag_names=all_names()[:500],
         channels=db.session.scalars(sa.select(Channel).order_by(Channel.slug)).all(),
         today=metrics.today(asked.scope) if role_view == "supervisor" else None,
     )

@@ -12,16 +12,23 @@ from the ticket's creation, so every pause counts for them (`paused_minutes`).
 The next-response clock starts at each customer message after our last reply,
 so it restarts with every exchange; it counts only the paused minutes since its
 own start (`next_response_paused_minutes`), from zero again when it restarts.
+
+When a clock stops (the first reply, a reply to a waiting customer, resolving),
+`settle_stopped_clocks()` records on the row whether it met its target, judged
+by the same rule as the badge (`breached()`: the due time has come). The reports
+read those outcomes (`clock_outcomes()`), so the two can never disagree.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 
 from desk.extensions import db
 from desk.models import (
     Clock,
+    ClockOutcome,
     Escalation,
     Message,
     MessageKind,
@@ -87,15 +94,22 @@ def evaluate(ticket: Ticket, now: datetime, policies: list[SlaPolicy] | None = N
         row.policy_id = policy.id if policy else None
         row.policy = policy
     row.updated_at = now
-    if policy is None or ticket.status in STOPPED:
+    if policy is None:
         _stop(ticket, row)
         return Evaluation(row, policy, [], [])
     calendar = calendar_of(policy)
+    if ticket.status in STOPPED:
+        settle_stopped_clocks(ticket, row, policy, calendar, None, now)
+        _stop(ticket, row)
+        return Evaluation(row, policy, [], [])
     # The pause that ends now belongs to the next-response clock that ran until now;
     # when a customer message restarts the clock (and so ends a pause on us waiting
-    # for them), the new clock starts with no paused minutes.
+    # for them), the new clock starts with no paused minutes. The clock that ran until
+    # now is settled first, while the row still describes it.
     _track_pause(ticket, row, policy, calendar, now)
-    _restart_next_response(row, next_response_start(ticket))
+    next_start = next_response_start(ticket)
+    settle_stopped_clocks(ticket, row, policy, calendar, next_start, now)
+    _restart_next_response(row, next_start)
     clocks = running_clocks(ticket, row, policy, calendar)
     row.first_response_due_at = _due(clocks, Clock.FIRST_RESPONSE)
     row.next_response_due_at = _due(clocks, Clock.NEXT_RESPONSE)
@@ -158,6 +172,93 @@ def next_response_start(ticket: Ticket) -> datetime | None:
     if ticket.first_response_at is None:
         return None
     return unanswered_since(ticket.id)
+
+
+def settle_stopped_clocks(ticket: Ticket, row: TicketSla, policy: SlaPolicy,
+                          calendar: BusinessCalendar, next_start: datetime | None,
+                          now: datetime) -> None:
+    """Record met or breached for each clock that stopped since the last recompute.
+
+    `next_start` is the start of the next-response clock running from now on (None:
+    none runs); `row` still holds what ran before.
+    Each clock is judged at the moment it stopped against its due time then (the
+    target plus the business minutes paused until that moment). Spam has no
+    service level: nothing is recorded for it.
+    """
+    if ticket.status == Status.SPAM:
+        return
+    before = _outcomes_of(row)
+    _settle(ticket, row, policy, calendar, next_start, now)
+    if _outcomes_of(row) != before:
+        row.settled_at = now
+
+
+def _outcomes_of(row: TicketSla) -> tuple:
+    return (row.first_response_outcome, row.resolution_outcome, row.next_response_met,
+            row.next_response_breached)
+
+
+def _settle(ticket: Ticket, row: TicketSla, policy: SlaPolicy, calendar: BusinessCalendar,
+            next_start: datetime | None, now: datetime) -> None:
+    resolved = ticket.status == Status.RESOLVED
+    stopped_at = (ticket.resolved_at or now) if resolved else now
+
+    def judged(start: datetime, minutes: float, paused: float, at: datetime) -> ClockOutcome:
+        due = calendar.add(start, minutes + paused)
+        return ClockOutcome.BREACHED if due <= at else ClockOutcome.MET
+
+    if row.first_response_outcome is None:
+        if ticket.first_response_at is not None:
+            at = ticket.first_response_at
+            row.first_response_outcome = judged(
+                ticket.created_at, policy.first_response_minutes,
+                _paused_minutes_until(row, calendar, at), at)
+        elif resolved:
+            # Closed without a reply: only a target already missed by then counts.
+            outcome = judged(ticket.created_at, policy.first_response_minutes,
+                             _paused_minutes_until(row, calendar, stopped_at), stopped_at)
+            if outcome == ClockOutcome.BREACHED:
+                row.first_response_outcome = outcome
+    _settle_next_response(ticket, row, policy, calendar, next_start, resolved, stopped_at)
+    if resolved:
+        if row.resolution_outcome is None:
+            row.resolution_outcome = judged(
+                ticket.created_at, policy.resolution_minutes,
+                _paused_minutes_until(row, calendar, stopped_at), stopped_at)
+    elif row.resolution_outcome is not None:
+        row.resolution_outcome = None  # reopened: the resolution clock runs again
+
+
+def _settle_next_response(ticket: Ticket, row: TicketSla, policy: SlaPolicy,
+                          calendar: BusinessCalendar, next_start: datetime | None,
+                          resolved: bool, stopped_at: datetime) -> None:
+    """Count the next-response clock that ran until now, if it stopped: once per exchange."""
+    started = row.next_response_started_at
+    if started is None or started == next_start:
+        return
+    # Its target plus the business minutes it stood paused (desk.sla: pauses per clock).
+    due = calendar.add(started, policy.next_response_minutes
+                       + (row.next_response_paused_minutes or 0.0))
+    answered_at = db.session.scalar(
+        sa.select(sa.func.min(Message.created_at)).where(
+            Message.ticket_id == ticket.id, Message.kind == MessageKind.REPLY,
+            Message.created_at >= started))
+    if answered_at is not None:
+        if due <= answered_at:
+            row.next_response_breached = (row.next_response_breached or 0) + 1
+        else:
+            row.next_response_met = (row.next_response_met or 0) + 1
+    elif resolved and due <= stopped_at:
+        # Resolved without answering: a missed target stays missed; a kept one is no answer.
+        row.next_response_breached = (row.next_response_breached or 0) + 1
+
+
+def _paused_minutes_until(row: TicketSla, calendar: BusinessCalendar, at: datetime) -> float:
+    """Business minutes the clocks stood still before `at` (a pause still on counts to `at`)."""
+    paused = row.paused_minutes or 0.0
+    if row.paused_at is not None and row.paused_at < at:
+        paused += calendar.minutes_between(row.paused_at, at)
+    return paused
 
 
 def running_clocks(ticket: Ticket, row: TicketSla, policy: SlaPolicy,
@@ -225,7 +326,24 @@ def pending_stages(ticket: Ticket, policy: SlaPolicy,
             if (s.clock.value, s.started_at, s.level) not in done]
 
 
-def breached(row: TicketSla | None, now: datetime | None = None) -> list[str]:
+class ClockTimes(Protocol):
+    """What `breached()` and `clock_outcomes()` read: a TicketSla, or a row selected from it."""
+
+    policy_id: int | None
+    paused_at: datetime | None
+    first_response_due_at: datetime | None
+    next_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+
+
+class ClockRecord(ClockTimes, Protocol):
+    first_response_outcome: ClockOutcome | None
+    resolution_outcome: ClockOutcome | None
+    next_response_met: int | None
+    next_response_breached: int | None
+
+
+def breached(row: ClockTimes | None, now: datetime | None = None) -> list[str]:
     """Names of the running clocks whose due time has passed."""
     if row is None or row.paused_at is not None:
         return []
@@ -237,3 +355,47 @@ def breached(row: TicketSla | None, now: datetime | None = None) -> list[str]:
                            (Clock.RESOLUTION, row.resolution_due_at))
         if due is not None and due <= now
     ]
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """A ticket's clocks as the reports count them, at a moment.
+
+    first_response, resolution: "met" or "breached" (recorded when the clock
+    stopped, or breached while running past its due time, as the badge shows),
+    "running", or None (no target). next_met / next_breached count the
+    next-response clocks, a running one past due included. `recheck_at`: when the
+    next running clock comes due, after which these numbers change by themselves.
+    """
+
+    first_response: str | None = None
+    resolution: str | None = None
+    next_met: int = 0
+    next_breached: int = 0
+    recheck_at: datetime | None = None
+
+
+def clock_outcomes(row: ClockRecord | None, now: datetime) -> Outcomes:
+    """How each of the ticket's clocks counts at `now`, by the badge's own rule."""
+    if row is None or row.policy_id is None:
+        return Outcomes()
+    late = breached(row, now)
+
+    def outcome(recorded: ClockOutcome | None, clock: Clock, due: datetime | None) -> str | None:
+        if recorded is not None:
+            return recorded.value
+        if clock.value in late:
+            return ClockOutcome.BREACHED.value
+        return "running" if due is not None else None
+
+    upcoming = [due for due in (row.first_response_due_at, row.next_response_due_at,
+                                row.resolution_due_at) if due is not None and due > now]
+    return Outcomes(
+        first_response=outcome(row.first_response_outcome, Clock.FIRST_RESPONSE,
+                               row.first_response_due_at),
+        resolution=outcome(row.resolution_outcome, Clock.RESOLUTION, row.resolution_due_at),
+        next_met=row.next_response_met or 0,
+        next_breached=(row.next_response_breached or 0)
+        + (1 if Clock.NEXT_RESPONSE.value in late else 0),
+        recheck_at=min(upcoming) if upcoming and row.paused_at is None else None,
+    )

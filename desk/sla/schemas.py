@@ -52,6 +52,21 @@ class PolicySchema(Schema):
     reassign = fields.Boolean()
 
 
+class NextResponseOutcomesSchema(Schema):
+    met = fields.Integer()
+    breached = fields.Integer()
+
+
+class OutcomesSchema(Schema):
+    first_response = fields.String(allow_none=True, metadata={
+        "description": "met, breached (recorded when the clock stopped, or running past due), "
+                       "running, or null (no target)"})
+    next_response = fields.Nested(NextResponseOutcomesSchema,
+                                  metadata={"description": "answered exchanges, counted"})
+    resolution = fields.String(allow_none=True, metadata={
+        "description": "as first_response; a reopened ticket's clock runs again"})
+
+
 class SlaSchema(Schema):
     policy = fields.String(allow_none=True, metadata={"description": "null: no policy, no clock"})
     first_response_due_at = fields.DateTime(allow_none=True)
@@ -60,6 +75,8 @@ class SlaSchema(Schema):
     breached = fields.List(fields.String(), metadata={"description": "clocks past due"})
     paused = fields.Boolean()
     warn_at = fields.DateTime(allow_none=True)
+    outcomes = fields.Nested(OutcomesSchema, metadata={
+        "description": "each clock as the reports count it (GET /api/v1/reports/sla)"})
 
 
 class EscalateSchema(Schema):

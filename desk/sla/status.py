@@ -8,14 +8,15 @@ import sqlalchemy as sa
 
 from desk.extensions import db
 from desk.models import Alert, Escalation, SlaPolicy, Ticket, TicketSla, utcnow
-from desk.sla.clocks import breached
+from desk.sla.clocks import breached, clock_outcomes
 
 
 def sla_json(row: TicketSla | None, now: datetime | None = None) -> dict[str, Any]:
     """The "sla" object of a ticket; a ticket no policy matches has no clock (all null)."""
     if row is None or row.policy_id is None:
         return {"policy": None, "first_response_due_at": None, "next_response_due_at": None,
-                "resolution_due_at": None, "breached": [], "paused": False, "warn_at": None}
+                "resolution_due_at": None, "breached": [], "paused": False, "warn_at": None,
+                "outcomes": outcomes_json(None)}
     return {
         "policy": row.policy.name if row.policy else None,
         "first_response_due_at": row.first_response_due_at,
@@ -24,7 +25,17 @@ def sla_json(row: TicketSla | None, now: datetime | None = None) -> dict[str, An
         "breached": breached(row, now),
         "paused": row.paused_at is not None,
         "warn_at": row.warn_at,
+        "outcomes": outcomes_json(row, now),
     }
+
+
+def outcomes_json(row: TicketSla | None, now: datetime | None = None) -> dict[str, Any]:
+    """Each clock as the reports count it: met, breached, running or null; next response
+    as counts of answered exchanges (a waiting customer past due counts as breached)."""
+    found = clock_outcomes(row, now or utcnow())
+    return {"first_response": found.first_response,
+            "next_response": {"met": found.next_met, "breached": found.next_breached},
+            "resolution": found.resolution}
 
 
 def rows_for(ticket_ids: Iterable[int]) -> dict[int, TicketSla]:
@@ -116,8 +127,13 @@ def sla_panel(ticket: Ticket) -> dict[str, Any]:
             ("next_response", row.next_response_due_at),
             ("resolution", row.resolution_due_at)) if due is not None]
     escalations = open_escalations(ticket.id)
+    found = clock_outcomes(row, now)
+    settled = [(name, outcome) for name, outcome in (
+        ("first_response", found.first_response), ("resolution", found.resolution))
+        if outcome in ("met", "breached")]
     return {
         "row": row, "now": now, "clocks": clocks, "urgency": urgency(row, now),
+        "outcomes": settled, "next_met": found.next_met, "next_breached": found.next_breached,
         "breached": breached(row, now) if row else [],
         "policy": row.policy.name if row is not None and row.policy else None,
         "escalations": escalations,

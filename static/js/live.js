@@ -63,6 +63,8 @@
       var replacement = document.importNode(fresh, true);
       keepWhatThePersonStarted(old, replacement);
       old.replaceWith(replacement);
+      // htmx binds hx-* attributes only in what it swapped itself: bind these too.
+      if (window.htmx) window.htmx.process(replacement);
     });
   }
 
