@@ -206,8 +206,11 @@ def server_env(url: str) -> dict[str, str]:
     return env
 
 
+WEB_PROCESSES = [1]  # gunicorn worker processes (--web-processes)
+
+
 def start_web(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    command = [str(VENV_BIN / "gunicorn"), "-k", "gevent", "-w", "1",
+    command = [str(VENV_BIN / "gunicorn"), "-k", "gevent", "-w", str(WEB_PROCESSES[0]),
                "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
     return subprocess.Popen(command, cwd=ROOT, env=server_env(url),
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
@@ -470,7 +473,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="client connections")
     parser.add_argument("--workers", default="1",
                         help="comma-separated RQ worker counts to run, e.g. 1,2")
+    parser.add_argument("--web-processes", type=int, default=1,
+                        help="gunicorn worker processes taking the acknowledgements")
     args = parser.parse_args(argv)
+    WEB_PROCESSES[0] = args.web_processes
     worker_counts = [int(part) for part in args.workers.split(",") if part.strip()]
 
     load_at_start = load_average()
@@ -482,7 +488,7 @@ def main(argv: list[str] | None = None) -> None:
     print(machine_summary(PG_URL if "postgresql" in database_names(args.db) else None,
                           revision))
     print(f"\nintake, {args.n} complaints per phase, {args.concurrency} client connections, "
-          f"gunicorn -k gevent -w 1, RQ workers: {args.workers}\n")
+          f"gunicorn -k gevent -w {args.web_processes}, RQ workers: {args.workers}\n")
     print(outcome_table(outcomes))
     print()
     print(memory_table(outcomes))

@@ -223,19 +223,32 @@ def list_page(
     return page
 
 
+SIDEBAR_VIEWS = ("open", "unassigned", "mine")
+
+
 def count(person: Person, wanted: QueueFilter) -> int:
     """How many tickets a view holds, counted up to the cap (shown as "999+")."""
-    cap = current_app.config["DESK_COUNT_CAP"]
-    total = 0
-    # The parts are disjoint, so their counts add up; each stays an index range.
-    for part in visible_parts(person):
-        capped = sa.select(Ticket.id).where(*conditions(person, wanted, part)).limit(cap - total)
-        total += db.session.scalar(sa.select(sa.func.count()).select_from(capped.subquery())) or 0
-        if total >= cap:
-            break
-    return total
+    return _capped_counts(person, [wanted])[0]
 
 
 def view_counts(person: Person) -> dict[str, int]:
-    """The counts for the sidebar: one capped query per view."""
-    return {view: count(person, QueueFilter(view=view)) for view in ("open", "unassigned", "mine")}
+    """The counts for the sidebar, all in one statement (a round trip each cost more than
+    the counting on PostgreSQL)."""
+    counts = _capped_counts(person, [QueueFilter(view=view) for view in SIDEBAR_VIEWS])
+    return dict(zip(SIDEBAR_VIEWS, counts, strict=True))
+
+
+def _capped_counts(person: Person, wanted: list[QueueFilter]) -> list[int]:
+    """Each view's size up to the cap. The visible parts of a view are disjoint, so their
+    counts add up; each part is a capped index range, a scalar subquery of one SELECT."""
+    cap = current_app.config["DESK_COUNT_CAP"]
+    parts = visible_parts(person)
+    columns = [
+        sa.select(sa.func.count()).select_from(
+            sa.select(Ticket.id).where(*conditions(person, view, part)).limit(cap).subquery()
+        ).scalar_subquery()
+        for view in wanted for part in parts
+    ]
+    values = db.session.execute(sa.select(*columns)).one()
+    return [min(cap, sum(values[i * len(parts):(i + 1) * len(parts)]))
+            for i in range(len(wanted))]
