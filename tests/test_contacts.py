@@ -149,3 +149,39 @@ def test_platform_media_are_links_not_fetched(app, ctx, make_person):
     store_batch(channel, [payload])
     attachment = db.session.scalar(sa.select(Attachment))
     assert attachment.url == "https://files.example/a.jpg" and attachment.data is None
+
+
+def test_a_handle_its_platform_keeps_unique_is_one_person_across_its_channels(app, ctx,
+                                                                               make_channel):
+    """X and Mastodon (with the server) vouch for a handle; a feed's author name and a
+    Mastodon handle without its server do not. Contacts made in one batch join the
+    first, never each other."""
+    import json
+
+    from desk.intake.service import process_pending
+    from desk.models import IntakeEvent
+
+    kinds = {"masto-a": ChannelKind.MASTODON, "masto-b": ChannelKind.MASTODON,
+             "x-a": ChannelKind.X, "x-b": ChannelKind.X, "forum": ChannelKind.FEED}
+    channels = {slug: make_channel(slug=slug, kind=kind).id for slug, kind in kinds.items()}
+    posts = [("masto-a", "@anna@social.example"), ("masto-b", "@anna@social.example"),
+             ("masto-a", "@bert"), ("masto-b", "@bert"),
+             ("x-a", "@anna_x"), ("x-b", "@anna_x"), ("forum", "@anna_x")]
+    for n, (slug, handle) in enumerate(posts):
+        payload = {"external_id": f"p{n}", "text": f"Beschwerde {n}", "author": {"handle": handle}}
+        db.session.add(IntakeEvent(channel_id=channels[slug], external_id=f"p{n}",
+                                   payload=json.dumps(payload)))
+    db.session.commit()
+    assert process_pending(50) == len(posts)
+    found = {(c.channel_id, c.handle): c for c in db.session.scalars(sa.select(Contact))}
+
+    def contact(slug, handle):
+        return found[(channels[slug], handle)]
+
+    anna = contact("masto-a", "@anna@social.example")
+    assert anna.unified_id is None
+    assert contact("masto-b", "@anna@social.example").unified_id == anna.id
+    assert contact("masto-b", "@bert").unified_id is None  # two servers' local accounts
+    assert contact("x-b", "@anna_x").unified_id == contact("x-a", "@anna_x").id
+    assert contact("forum", "@anna_x").unified_id is None
+    assert all(c.unified_id != c.id for c in found.values())

@@ -1,8 +1,10 @@
 """One person across channels: unify contacts, merge and split them, link cross-posts.
 
-Contacts are unified automatically only by a verified e-mail address (the e-mail
-channel's sender, the contact form's address); supervisors merge others by hand
-and can split a wrong merge. A new ticket whose text matches an open ticket of
+Contacts are unified automatically only by what is verified: an e-mail address (the
+e-mail channel's sender, the contact form's address) across all channels, and a
+handle its platform keeps unique (X, Instagram, Mastodon with its server) across
+that platform's channels; supervisors merge others by hand and can split a wrong
+merge. A new ticket whose text matches an open ticket of
 the same person on another channel from the last days is linked to it as
 "related" (a cross-post), so the team answers once and sees both.
 """
@@ -56,17 +58,44 @@ CROSS_POST_SIMILARITY = 0.5  # Jaccard of word sets; a reworded repost still cou
 _WORD = re.compile(r"\w{3,}")
 
 
-def note_verified_email(contact: Contact, channel: Channel) -> None:
-    """On a new contact: remember a verified address and join its person, if known."""
-    if channel.kind not in EMAIL_KINDS or "@" not in contact.handle:
+def note_verified_identity(contact: Contact, channel: Channel) -> None:
+    """On a new contact: join the person it verifiably is, if known. An e-mail address
+    the channel verified (kept on the contact) matches across every channel; a handle
+    the platform guarantees unique matches the same platform's other channels."""
+    # Only contacts made before this one: of two new ones in one intake batch, the
+    # second joins the first, never each the other.
+    if channel.kind in EMAIL_KINDS and "@" in contact.handle:
+        contact.email = contact.handle.lower()
+        known = db.session.scalar(
+            sa.select(Contact).where(Contact.email == contact.email, Contact.id < contact.id)
+            .order_by(Contact.id).limit(1)
+        )
+    elif is_verified_handle(channel.kind, contact.handle):
+        known = db.session.scalar(
+            sa.select(Contact).join(Channel, Channel.id == Contact.channel_id).where(
+                Contact.handle == contact.handle, Channel.kind == channel.kind,
+                Contact.channel_id != channel.id, Contact.id < contact.id)
+            .order_by(Contact.id).limit(1)
+        )
+    else:
         return
-    contact.email = contact.handle.lower()
-    known = db.session.scalar(
-        sa.select(Contact).where(Contact.email == contact.email, Contact.id != contact.id)
-        .order_by(Contact.id).limit(1)
-    )
     if known is not None:
         contact.unified_id = known.person_id
+
+
+def is_verified_handle(kind: ChannelKind, handle: str) -> bool:
+    """Whether the platform vouches that this handle names one account everywhere on it.
+
+    X screen names and Instagram usernames ("@name") are unique on their platform; a
+    Mastodon account is unique only with its server ("@name@server": a bare "@name" is
+    local to one server). Facebook ids ("fb:…") are page-scoped, feed authors are
+    whatever the feed says: neither is verified.
+    """
+    if not handle.startswith("@"):
+        return False
+    if kind == ChannelKind.MASTODON:
+        return handle.count("@") == 2
+    return kind in (ChannelKind.X, ChannelKind.META)
 
 
 def same_person(contact: Contact) -> list[int]:

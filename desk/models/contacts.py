@@ -14,6 +14,8 @@ class Contact(Base):
         sa.UniqueConstraint("channel_id", "handle"),
         sa.Index("ix_contacts_email", "email"),
         sa.Index("ix_contacts_unified_id", "unified_id"),
+        # The same platform account on the platform's other channels (verified handles).
+        sa.Index("ix_contacts_handle", "handle"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
