@@ -23,7 +23,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from desk import audit, events
 from desk.commits import savepoint, send_after_commit
@@ -41,6 +40,7 @@ from desk.models import (
     Ticket,
     utcnow,
 )
+from desk.models.base import dialect_insert
 from desk.sanitize import clean_html, clean_line, html_to_text, safe_url, text_to_html
 from desk.sla import hooks as sla
 
@@ -210,9 +210,7 @@ def _new_contact(arrival: Arrival) -> dict[str, Any]:
 
 def _insert_contacts(rows: list[dict[str, Any]]) -> None:
     """Insert, skipping any a concurrent run stored meanwhile (it waits for that run)."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(insert(Contact.__table__).on_conflict_do_nothing(), rows)
+    db.session.execute(dialect_insert(Contact.__table__).on_conflict_do_nothing(), rows)
 
 
 # -- tickets ----------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from marshmallow import ValidationError
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from desk import audit
@@ -34,6 +33,7 @@ from desk.models import (
     IntakeStatus,
     utcnow,
 )
+from desk.models.base import dialect_insert
 
 log = logging.getLogger(__name__)
 
@@ -96,10 +96,8 @@ def receive(channel: Channel, external_id: str, raw_payload: str) -> tuple[int, 
     One statement decides: the insert skips a payload whose (channel, external id) is
     stored already, even one a concurrent request stores at this very moment.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     event_id = db.session.scalar(
-        insert(IntakeEvent.__table__)
+        dialect_insert(IntakeEvent.__table__)
         .values(channel_id=channel.id, external_id=external_id, payload=raw_payload,
                 status=IntakeStatus.RECEIVED, attempts=0, received_at=utcnow())
         .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])

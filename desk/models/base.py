@@ -81,3 +81,14 @@ class Base(DeclarativeBase):
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+def dialect_insert(target: Any) -> Any:
+    """An INSERT in the current session's dialect, for `.on_conflict_do_nothing()`:
+    PostgreSQL and SQLite spell it alike, but each dialect has its own construct."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from desk.extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(target)

@@ -20,13 +20,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
 from desk import audit, events
 from desk.commits import commit, send_after_commit
 from desk.errors import Forbidden, NotFound
 from desk.extensions import db
 from desk.models import Alert, MessageScore, Person, Role, utcnow
+from desk.models.base import dialect_insert
 
 WINDOW = timedelta(hours=1)
 QUIET = timedelta(hours=6)
@@ -111,9 +111,7 @@ def _quiet(channel_id: int, topic: str, now: datetime) -> bool:
 
 def _insert_once(channel_id: int, topic: str, now: datetime, count: int, verdict: Verdict,
                  message_ids: list[int]) -> int | None:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Alert).values(
+    statement = dialect_insert(Alert).values(
         channel_id=channel_id, topic=topic, window_start=now.replace(minute=0, second=0,
                                                                      microsecond=0),
         count=count, baseline_mean=verdict.mean, baseline_std=verdict.deviation,

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from desk import audit, events
 from desk.commits import commit, savepoint, send_after_commit
@@ -29,6 +28,7 @@ from desk.models import (
     TicketSla,
     utcnow,
 )
+from desk.models.base import dialect_insert
 from desk.sla.clocks import evaluate
 from desk.sla.policies import list_policies
 from desk.tickets import change
@@ -171,9 +171,7 @@ def _insert_once(ticket: Ticket, policy: SlaPolicy | None, clock: str,
         "raised_by_id": raised_by.id if raised_by else None,
         "notify_id": policy.escalate_to_id if policy else None, "created_at": now,
     }
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (insert(Escalation).values(**values).on_conflict_do_nothing()
+    statement = (dialect_insert(Escalation).values(**values).on_conflict_do_nothing()
                  .returning(Escalation.id))
     return db.session.scalar(statement)
 
