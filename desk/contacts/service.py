@@ -58,29 +58,45 @@ CROSS_POST_SIMILARITY = 0.5  # Jaccard of word sets; a reworded repost still cou
 _WORD = re.compile(r"\w{3,}")
 
 
-def note_verified_identity(contact: Contact, channel: Channel) -> None:
-    """On a new contact: join the person it verifiably is, if known. An e-mail address
-    the channel verified (kept on the contact) matches across every channel; a handle
-    the platform guarantees unique matches the same platform's other channels."""
-    # Only contacts made before this one: of two new ones in one intake batch, the
-    # second joins the first, never each the other.
-    if channel.kind in EMAIL_KINDS and "@" in contact.handle:
-        contact.email = contact.handle.lower()
-        known = db.session.scalar(
-            sa.select(Contact).where(Contact.email == contact.email, Contact.id < contact.id)
-            .order_by(Contact.id).limit(1)
-        )
-    elif is_verified_handle(channel.kind, contact.handle):
-        known = db.session.scalar(
-            sa.select(Contact).join(Channel, Channel.id == Contact.channel_id).where(
-                Contact.handle == contact.handle, Channel.kind == channel.kind,
-                Contact.channel_id != channel.id, Contact.id < contact.id)
-            .order_by(Contact.id).limit(1)
-        )
-    else:
-        return
-    if known is not None:
-        contact.unified_id = known.person_id
+def note_verified_identities(new: list[tuple[Contact, Channel]]) -> None:
+    """New contacts (each with its channel) join the person they verifiably are, if
+    known, in two queries for a whole intake batch. An e-mail address the channel
+    verified (kept on the contact) matches across every channel; a handle the platform
+    guarantees unique matches the same platform's other channels. A contact joins only
+    one made before it: of two new ones in a batch, the second joins the first."""
+    by_email: set[Contact] = set()
+    by_handle = []
+    for contact, channel in new:
+        if channel.kind in EMAIL_KINDS and "@" in contact.handle:
+            contact.email = contact.handle.lower()
+            by_email.add(contact)
+        elif is_verified_handle(channel.kind, contact.handle):
+            by_handle.append((contact, channel))
+    earliest: dict[str, Contact] = {}
+    if by_email:
+        for known in db.session.scalars(sa.select(Contact).where(
+                Contact.email.in_({c.email for c in by_email})).order_by(Contact.id)):
+            earliest.setdefault(known.email or "", known)
+    same_handle: dict[tuple[ChannelKind, str], list[tuple[Contact, int]]] = {}
+    if by_handle:
+        found = db.session.execute(
+            sa.select(Contact, Channel.kind).join(Channel, Channel.id == Contact.channel_id)
+            .where(Contact.handle.in_({c.handle for c, _channel in by_handle}),
+                   Channel.kind.in_({channel.kind for _c, channel in by_handle}))
+            .order_by(Contact.id)).all()
+        for known, kind in found:
+            same_handle.setdefault((kind, known.handle), []).append((known, known.channel_id))
+    # In id order, so an earlier new contact is unified before a later one joins it.
+    for contact, channel in sorted(new, key=lambda pair: pair[0].id):
+        if contact in by_email:
+            first = earliest.get(contact.email or "")
+            known = first if first is not None and first.id < contact.id else None
+        else:
+            known = next((other for other, channel_id
+                          in same_handle.get((channel.kind, contact.handle), [])
+                          if channel_id != channel.id and other.id < contact.id), None)
+        if known is not None:
+            contact.unified_id = known.person_id
 
 
 def is_verified_handle(kind: ChannelKind, handle: str) -> bool:

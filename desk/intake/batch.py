@@ -179,10 +179,10 @@ def attach_contacts(arrivals: list[Arrival]) -> None:
         _insert_contacts([_new_contact(first[key]) for key in missing])
         created = _contacts(set(missing))
         known.update(created)
-        from desk.contacts.service import note_verified_identity
+        from desk.contacts.service import note_verified_identities
 
-        for (channel_id, _handle), contact in sorted(created.items()):
-            note_verified_identity(contact, first[(channel_id, _handle)].channel)
+        note_verified_identities([(contact, first[key].channel)
+                                  for key, contact in created.items()])
     for arrival in arrivals:
         contact = known[(arrival.channel.id, arrival.handle)]
         author = arrival.data["author"]
