@@ -146,6 +146,9 @@ def _clean(request: pytest.FixtureRequest) -> Iterator[None]:
                     raise
         limiter.reset()
         app.extensions.pop("desk.presence", None)  # who was online belongs to that test
+    from desk.reports import cache
+
+    cache.clear()  # cached report results belong to the test that computed them
 
 
 def _empty(tables: list[str]) -> None:

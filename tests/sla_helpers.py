@@ -29,6 +29,17 @@ def policy_payload(**overrides):
     return payload
 
 
+def form_data(**overrides):
+    """The policy form as a supervisor fills it in (strings, as the browser sends them)."""
+    data = {"name": "Werktags", "first_response_minutes": "60", "next_response_minutes": "120",
+            "resolution_minutes": "480", "hours": "mon 08:00-12:00 13:00-17:00\ntue 09:00-17:00",
+            "timezone": "Europe/Berlin", "state": "BY", "closed_days": "2026-12-24",
+            "pause_statuses": ["pending"], "warn_share": "0.8", "repeat_minutes": "60",
+            "max_level": "3"}
+    data.update(overrides)
+    return data
+
+
 def make_policy(app, person, **overrides):
     from desk.sla.policies import create_policy
 

@@ -27,16 +27,6 @@ def _reply_with_survey(app, agent, ticket_id: int) -> str:
     return re.search(r'href="[^"]*/survey/([^"]+)"', body).group(1)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_report_cache():
-    """Cached report results belong to the test that computed them (tables are emptied)."""
-    from desk.reports import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def token(app, make_person, make_ticket):
     agent = make_person(teams=("Bahn",))

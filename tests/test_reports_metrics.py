@@ -17,16 +17,6 @@ PERIOD = Period(date(2026, 11, 20), date(2026, 11, 23))
 ALL = Scope()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_report_cache():
-    """Cached report results belong to the test that computed them (tables are emptied)."""
-    from desk.reports import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def data(app, ctx, make_person):
     dataset = report_data.build(make_person)

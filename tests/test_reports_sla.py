@@ -33,15 +33,6 @@ WEEK = Period(date(2026, 11, 16), date(2026, 11, 30))
 ALL = Scope()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_report_cache():
-    from desk.reports import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def policy(app, ctx, make_person):
     return report_data.sla_policy(make_person)

@@ -21,15 +21,6 @@ PERIOD = Period(date(2026, 11, 20), date(2026, 11, 23))
 RANGE = "from=2026-11-20&to=2026-11-23"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_report_cache():
-    from desk.reports import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def tagged(app, make_person):
     with app.app_context():

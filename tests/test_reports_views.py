@@ -15,16 +15,6 @@ from tests.report_data import berlin
 RANGE = "from=2026-11-20&to=2026-11-23"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_report_cache():
-    """Cached report results belong to the test that computed them (tables are emptied)."""
-    from desk.reports import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def data(app, make_person):
     with app.app_context():

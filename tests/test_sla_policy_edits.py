@@ -13,6 +13,7 @@ from tests.sla_helpers import (
     OFFICE,
     berlin,
     clocks,
+    form_data,
     make_policy,
     policy_payload,
     start_clocks,
@@ -167,16 +168,6 @@ def test_the_order_decides_which_policy_applies(app, make_person, api_as, make_t
     problem(put(api, "/sla-policies/order", {"ids": [webhook, webhook, everything]}), 422)
     problem(put(api, "/sla-policies/order", {"ids": "Webhook"}), 422)
     assert [p["name"] for p in api.get("/sla-policies").get_json()] == ["Webhook", "Everything"]
-
-
-def form_data(**overrides):
-    data = {"name": "Werktags", "first_response_minutes": "60", "next_response_minutes": "120",
-            "resolution_minutes": "480", "hours": "mon 08:00-12:00 13:00-17:00\ntue 09:00-17:00",
-            "timezone": "Europe/Berlin", "state": "BY", "closed_days": "2026-12-24",
-            "pause_statuses": ["pending"], "warn_share": "0.8", "repeat_minutes": "60",
-            "max_level": "3"}
-    data.update(overrides)
-    return data
 
 
 def test_the_edit_form_comes_prefilled_and_saves(app, client, make_person):

@@ -9,19 +9,9 @@ from desk.extensions import db
 from desk.models import Alert, Role, SlaPolicy
 from desk.sla.escalation import sweep
 from tests.conftest import login
-from tests.sla_helpers import ALWAYS, berlin, make_policy, start_clocks
+from tests.sla_helpers import ALWAYS, berlin, form_data, make_policy, start_clocks
 
 START = berlin(2026, 11, 24, 10, 0)
-
-
-def form_data(**overrides):
-    data = {"name": "Werktags", "first_response_minutes": "60", "next_response_minutes": "120",
-            "resolution_minutes": "480", "hours": "mon 08:00-12:00 13:00-17:00\ntue 09:00-17:00",
-            "timezone": "Europe/Berlin", "state": "BY", "closed_days": "2026-12-24",
-            "pause_statuses": ["pending"], "warn_share": "0.8", "repeat_minutes": "60",
-            "max_level": "3"}
-    data.update(overrides)
-    return data
 
 
 def test_supervisors_add_a_policy_through_the_form(app, client, make_person):

@@ -10,16 +10,6 @@ from tests.browser.test_golden_path import post_complaint
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(autouse=True)
-def _fresh_report_cache():
-    """Cached report results belong to the test that computed them (tables are emptied)."""
-    from desk.reports import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def test_supervisor_sees_charts_beside_tables_and_todays_counters_move_live(
         app, page, live_server, make_person, make_channel, make_ticket):
     make_person("boss@example.com", "Sabine Supervisor", roles=(Role.SUPERVISOR,))
