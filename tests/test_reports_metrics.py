@@ -141,17 +141,29 @@ def test_todays_open_counters_come_from_the_same_snapshot(data):
     assert metrics.today(ALL, now=berlin(23, 9))["overdue"] == 0  # nothing due yet
 
 
-def test_one_request_reads_the_open_tickets_once(app, data, make_person):
-    from desk.reports.metrics import open_snapshot
+def test_the_supervisor_page_reads_the_open_tickets_once(app, client, data, make_person):
+    """The backlog table and today's counters share one pass over the open tickets."""
+    import sqlalchemy as sa
 
-    with app.test_request_context():
-        first_now, first = open_snapshot(ALL)
-        db.session.get(Ticket, data.ids["T2"]).status = Status.RESOLVED
-        db.session.flush()
-        # The same moment for the backlog table and the counters of one page.
-        assert open_snapshot(ALL) == (first_now, first)
-    with app.test_request_context():
-        assert sum(row.n for row in open_snapshot(ALL)[1]) == 2
+    from tests.conftest import login
+
+    make_person("boss@example.com", "Boss", roles=(Role.SUPERVISOR,))
+    login(client, "boss@example.com")
+    passes = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        if "min(tickets.created_at)" in statement:
+            passes.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = client.get("/reports?from=2026-11-20&to=2026-11-23")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert page.status_code == 200
+    assert len(passes) == 2  # one snapshot: the tickets older than a week, and the rest
 
 
 def test_the_day_is_the_local_day(app, ctx, make_person):

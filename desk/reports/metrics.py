@@ -385,27 +385,19 @@ AGE_BUCKETS = ((timedelta(hours=1), "<1h"), (timedelta(hours=4), "1-4h"),
 _OPEN = Ticket.status.in_(sa.bindparam("open_statuses", [s.value for s in OPEN_STATUSES],
                                        expanding=True, literal_execute=True,
                                        type_=Ticket.status.type))
-_SNAPSHOTS = "reports.open_snapshots"
+Snapshot = tuple[datetime, list[sa.Row]]
 
 
-def open_snapshot(scope: Scope, now: datetime | None = None) -> tuple[datetime, list[sa.Row]]:
+def open_snapshot(scope: Scope, now: datetime | None = None) -> Snapshot:
     """The open tickets now, per status and age bucket: how many, the oldest, how many
     unassigned and overdue - one pass over `ix_tickets_open_snapshot`, which holds every
     column read, so no table page is visited.
 
-    The backlog table and today's counters both read it; on one page (one request) the
-    pass runs once and both show the same moment.
+    The backlog table and today's counters both read it; the supervisor's page takes it
+    once and hands it to both (`snapshot=`), so they show the same moment.
     """
-    from flask import has_request_context, request
-
     from desk.models import utcnow
 
-    # Kept in the request's environ, not in g: g outlives a request where an app context
-    # was pushed around it (the CLI, tests).
-    memo = request.environ.setdefault(_SNAPSHOTS, {}) \
-        if has_request_context() and now is None else None
-    if memo is not None and scope in memo:
-        return memo[scope]
     now = now or utcnow()
     week_ago = now - AGE_BUCKETS[-1][0]
     sums = (sa.func.count().label("n"), sa.func.min(Ticket.created_at).label("oldest"),
@@ -420,14 +412,13 @@ def open_snapshot(scope: Scope, now: datetime | None = None) -> tuple[datetime, 
     recent = sa.select(Ticket.status, bucket.label("age"), *sums).where(
         _OPEN, Ticket.created_at > week_ago, scope.where(Ticket)).group_by(Ticket.status, bucket)
     rows = [*db.session.execute(older).all(), *db.session.execute(recent).all()]
-    if memo is not None:
-        memo[scope] = (now, rows)
     return now, rows
 
 
-def backlog(period: Period, scope: Scope, now: datetime | None = None) -> list[Row]:
+def backlog(period: Period, scope: Scope, now: datetime | None = None,
+            snapshot: Snapshot | None = None) -> list[Row]:
     """Open tickets now, by status and age (the period does not apply: it is a snapshot)."""
-    now, rows = open_snapshot(scope, now)
+    now, rows = snapshot or open_snapshot(scope, now)
     order = {label: n for n, (_, label) in enumerate(AGE_BUCKETS)} | {">7d": len(AGE_BUCKETS)}
     result = [{"status": row.status.value, "age": row.age, "tickets": row.n,
                "oldest_age_s": round((now - row.oldest).total_seconds())}
@@ -435,9 +426,9 @@ def backlog(period: Period, scope: Scope, now: datetime | None = None) -> list[R
     return sorted(result, key=lambda r: (r["status"], order[r["age"]]))
 
 
-def today(scope: Scope, now: datetime | None = None) -> Row:
+def today(scope: Scope, now: datetime | None = None, snapshot: Snapshot | None = None) -> Row:
     """Live counters for today (local midnight until now), read from tickets."""
-    now, snapshot = open_snapshot(scope, now)
+    now, open_rows = snapshot or open_snapshot(scope, now)
     zone = _desk_timezone()
     midnight = datetime.combine(now.astimezone(zone).date(), time(), zone)
     received = db.session.execute(
@@ -446,9 +437,9 @@ def today(scope: Scope, now: datetime | None = None) -> Row:
         .where(Ticket.created_at >= midnight, Ticket.status != "spam", scope.where(Ticket))
     ).one()
     return {"received": received[0], "answered": int(received[1] or 0),
-            "open": sum(row.n for row in snapshot),
-            "unassigned": sum(int(row.unassigned or 0) for row in snapshot),
-            "overdue": sum(int(row.overdue or 0) for row in snapshot)}
+            "open": sum(row.n for row in open_rows),
+            "unassigned": sum(int(row.unassigned or 0) for row in open_rows),
+            "overdue": sum(int(row.overdue or 0) for row in open_rows)}
 
 
 def _desk_timezone() -> ZoneInfo:
