@@ -17,10 +17,11 @@ from flask_login import current_user, login_required
 ROW_FIELDS = (
     "id subject preview status priority due_at created_at updated_at last_message_at "
     "message_count version team_id assignee_id channel_slug channel_name contact_handle "
-    "contact_name contact_reach assignee_name team_name"
+    "contact_name contact_reach assignee_name team_name escalation_level sla_warn_at "
+    "sla_paused_at tag_names"
 )
 BareRow = namedtuple("BareRow", ROW_FIELDS)  # noqa: PYI024 - attribute access as sa.Row has
-_TIMES = (5, 6, 7, 8)  # due_at, created_at, updated_at, last_message_at
+_TIMES = (5, 6, 7, 8, 21, 22)  # due_at, created_at, updated_at, last_message_at, SLA times
 
 
 def _aware(value: Any) -> datetime | None:
@@ -49,7 +50,7 @@ def install(app: Flask) -> None:
     from desk.extensions import db
     from desk.inbox.queue import Page, QueueFilter
     from desk.inbox.views import _labels as inbox_labels  # the inbox blueprint's context
-    from desk.inbox.views import _ticket_href
+    from desk.inbox.views import _rows
 
     @login_required
     def bare_inbox(view: str) -> str:
@@ -68,31 +69,14 @@ def install(app: Flask) -> None:
         cursor.close()
         page = Page(rows=[_row(row) for row in rows[:size]],
                     next_cursor="bench" if len(rows) > size else None)
-        page.tags = _tags(connection, bare, [row.id for row in page.rows])
+        page.tags = {row.id: sorted(row.tag_names.split()) for row in page.rows if row.tag_names}
         link_args = {"view": view}
         return render_template(
             "inbox/queue.html", view=view, wanted=QueueFilter(view=view), page=page,
-            filters={}, link_args=link_args, ticket_href=_ticket_href(link_args),
-            current_id=None, counts=counts,
+            filters={}, link_args=link_args, rows=_rows(page, link_args), current_id=None,
+            counts=counts,
             count_cap=current_app.config["DESK_COUNT_CAP"],
             teams=sorted(person.teams, key=lambda team: team.name), channels=channels,
             **inbox_labels())
 
     app.add_url_rule("/bench/bare-inbox/<view>", "bench_bare_inbox", bare_inbox)
-
-
-def _tags(connection: Any, bare: Any, ticket_ids: list[int]) -> dict[int, list[str]]:
-    """The page's tags in one query, as desk.tags.service.tags_of reads them."""
-    if not ticket_ids:
-        return {}
-    marks = ", ".join("?" * len(ticket_ids))
-    cursor = connection.cursor()
-    cursor.execute(bare._sql(f"SELECT tt.ticket_id, t.name FROM ticket_tags tt "
-                             f"JOIN tags t ON t.id = tt.tag_id WHERE tt.ticket_id IN ({marks}) "
-                             f"ORDER BY tt.ticket_id, t.name"), ticket_ids)
-    bare.executed += 1
-    found: dict[int, list[str]] = {}
-    for ticket_id, name in cursor.fetchall():
-        found.setdefault(ticket_id, []).append(name)
-    cursor.close()
-    return found

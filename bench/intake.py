@@ -22,6 +22,10 @@ beforehand):
   (b) e2e        with the worker idle and ready, N new complaints posted: complaints
                  per second from the first POST until the N-th ticket exists
   (c) memory     peak RSS (VmHWM) of the gunicorn worker process and of the RQ worker
+  (d) CPU        during e2e, the CPU time (user + system, /proc/<pid>/stat) each kind of
+                 process spent per complaint: this client, the web processes, the
+                 workers, PostgreSQL's processes, Redis; on two cores, 500 complaints/s
+                 leave 4 ms of CPU per complaint for all of them together
 
 The client runs on the same 2 cores as the server, the worker and the database;
 the figures are for the whole machine doing all of it.
@@ -107,6 +111,48 @@ class Outcome:
     worker_peak_kib: int | None
     worker_command: str
     notes: list[str]
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # per complaint during e2e
+
+
+# -- CPU accounting ---------------------------------------------------------------------------
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+
+
+def pids_named(*names: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in names:
+                    found.append(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    return found
+
+
+def cpu_snapshot(web: subprocess.Popen[bytes], pool: list[subprocess.Popen[bytes]]
+                 ) -> dict[str, float]:
+    """CPU seconds so far per kind of process taking part in intake."""
+    def total(pids: list[int]) -> float:
+        return sum(cpu_seconds(pid) for pid in pids)
+
+    return {
+        "client": total([os.getpid()]),
+        "web": total([web.pid, *children(web.pid)]),
+        "workers": total([pid for worker in pool for pid in [worker.pid, *children(worker.pid)]]),
+        "postgresql": total(pids_named("postgres")),
+        "redis": total(pids_named("redis-server")),
+    }
 
 
 # -- payloads and the client ----------------------------------------------------------------
@@ -407,10 +453,13 @@ def run_database(kind: str, n: int, concurrency: int, workers: int = 1) -> Outco
         holder: dict[str, Phase] = {}
         poster = threading.Thread(target=lambda: holder.update(
             acks=post_all(port, complaint_bodies(20_000_000, n), concurrency)))
+        cpu_before = cpu_snapshot(web, pool)
         started = time.perf_counter()
         poster.start()
         e2e_seconds, reached, stalled = wait_for_tickets(count_tickets, base + n, started)
         poster.join()
+        cpu_after = cpu_snapshot(web, pool)
+        cpu_ms = {kind_: (cpu_after[kind_] - cpu_before[kind_]) * 1000 / n for kind_ in cpu_after}
         during = holder["acks"]
         during.name = "acks (worker running)"
         phases.append(during)
@@ -436,7 +485,7 @@ def run_database(kind: str, n: int, concurrency: int, workers: int = 1) -> Outco
         notes.append(f"{kind}: the worker log shows {locked} 'database is locked' errors")
     notes.append(f"{kind}: server logs in {logs}")
     label = kind if workers == 1 else f"{kind} ×{workers} workers"
-    return Outcome(label, phases, web_peak, worker_peak, command_name, notes)
+    return Outcome(label, phases, web_peak, worker_peak, command_name, notes, cpu_ms)
 
 
 # -- output ---------------------------------------------------------------------------------
@@ -454,6 +503,14 @@ def outcome_table(outcomes: list[Outcome]) -> str:
             rows.append((outcome.db, phase.name, phase.count, phase.seconds, phase.rate,
                          latency.p50 if latency else None, latency.p95 if latency else None,
                          statuses, phase.note or "-"))
+    return format_table(headers, rows)
+
+
+def cpu_table(outcomes: list[Outcome]) -> str:
+    kinds = ("client", "web", "workers", "postgresql", "redis")
+    headers = ("db", *(f"{kind} ms" for kind in kinds), "total ms")
+    rows = [(o.db, *(o.cpu_ms.get(kind, 0.0) for kind in kinds), sum(o.cpu_ms.values()))
+            for o in outcomes if o.cpu_ms]
     return format_table(headers, rows)
 
 
@@ -492,6 +549,8 @@ def main(argv: list[str] | None = None) -> None:
     print(outcome_table(outcomes))
     print()
     print(memory_table(outcomes))
+    print("\nCPU per complaint during e2e (user + system, all processes of each kind):")
+    print(cpu_table(outcomes))
     notes = [f"load average at start (1/5/15 min): {load_at_start}"]
     notes += [note for outcome in outcomes for note in outcome.notes]
     if notes:

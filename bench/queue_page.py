@@ -95,15 +95,19 @@ class Result:
 ROW_SQL = """
 SELECT t.id, t.subject, t.preview, t.status, t.priority, t.due_at, t.created_at,
        t.updated_at, t.last_message_at, t.message_count, t.version, t.team_id,
-       t.assignee_id, ch.slug, ch.name, co.handle, co.name, co.reach, p.name, tm.name
+       t.assignee_id, ch.slug, ch.name, co.handle, co.name, co.reach, p.name, tm.name,
+       t.escalation_level, ts.warn_at, ts.paused_at,
+       (SELECT {tag_names} FROM ticket_tags tt JOIN tags tg ON tg.id = tt.tag_id
+        WHERE tt.ticket_id = t.id) AS tag_names
 FROM tickets t
 JOIN channels ch ON ch.id = t.channel_id
 JOIN contacts co ON co.id = t.contact_id
 LEFT JOIN people p ON p.id = t.assignee_id
 LEFT JOIN teams tm ON tm.id = t.team_id
+LEFT JOIN ticket_sla ts ON ts.ticket_id = t.id
 WHERE {where}
 ORDER BY {order}
-LIMIT ?
+LIMIT {limit}
 """
 OPEN_SQL = "t.status IN ('new', 'open', 'pending')"
 COUNT_CAP = 1000
@@ -121,6 +125,10 @@ class BareQueue:
     def _sql(self, text: str) -> str:
         return text.replace("?", "%s") if self.dialect == "postgresql" else text
 
+    def _tag_names(self) -> str:
+        return ("string_agg(tg.name, ' ')" if self.dialect == "postgresql"
+                else "group_concat(tg.name, ' ')")
+
     def _view_where(self, view: str) -> tuple[list[str], list[Any]]:
         where, params = [OPEN_SQL], []
         if self.who.team_ids is not None:
@@ -129,8 +137,8 @@ class BareQueue:
         if view == "unassigned":
             where.append("t.assignee_id IS NULL")
         elif view == "mine":
-            where.append("t.assignee_id = ?")
-            params.append(self.who.person_id)
+            # Literal, as the app writes it (desk.models.inline): one plan per person.
+            where.append(f"t.assignee_id = {int(self.who.person_id)}")
         return where, params
 
     def _fetch(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -151,27 +159,30 @@ class BareQueue:
             if after is not None:
                 due_where.append("(t.due_at, t.created_at, t.id) > (?, ?, ?)")
                 due_params.extend(after)
-            sql = ROW_SQL.format(where=" AND ".join(due_where),
-                                 order="t.due_at, t.created_at, t.id")
-            rows.extend(self._fetch(sql, [*due_params, size + 1]))
+            sql = ROW_SQL.format(where=" AND ".join(due_where), tag_names=self._tag_names(),
+                                 order="t.due_at, t.created_at, t.id", limit=size + 1)
+            rows.extend(self._fetch(sql, due_params))
         if len(rows) <= size:
             undated_where = [*where, "t.due_at IS NULL"]
             undated_params = list(params)
             if after is not None and after[0] is None:
                 undated_where.append("(t.created_at, t.id) > (?, ?)")
                 undated_params.extend(after[1:])
-            sql = ROW_SQL.format(where=" AND ".join(undated_where), order="t.created_at, t.id")
-            rows.extend(self._fetch(sql, [*undated_params, size + 1 - len(rows)]))
+            sql = ROW_SQL.format(where=" AND ".join(undated_where), tag_names=self._tag_names(),
+                                 order="t.created_at, t.id", limit=size + 1 - len(rows))
+            rows.extend(self._fetch(sql, undated_params))
         return rows
 
     def counts(self) -> dict[str, int]:
-        out = {}
-        for view in ("open", "unassigned", "mine"):
-            where, params = self._view_where(view)
-            sql = (f"SELECT count(*) FROM (SELECT t.id FROM tickets t "
-                   f"WHERE {' AND '.join(where)} LIMIT {COUNT_CAP}) AS capped")
-            out[view] = self._fetch(sql, params)[0][0]
-        return out
+        """The three capped counts in one statement, as the app reads them."""
+        views = ("open", "unassigned", "mine")
+        columns = []
+        for view in views:
+            where, _ = self._view_where(view)
+            columns.append(f"(SELECT count(*) FROM (SELECT t.id FROM tickets t "
+                           f"WHERE {' AND '.join(where)} LIMIT {COUNT_CAP}) AS capped)")
+        values = self._fetch("SELECT " + ", ".join(columns), [])[0]
+        return dict(zip(views, values, strict=True))
 
     def page(self, view: str, size: int, after: tuple[Any, ...] | None,
              with_counts: bool = False) -> tuple[str, list[tuple[Any, ...]]]:
@@ -571,9 +582,10 @@ def _bare_plans(kind: str, raw: Any, bare: BareQueue, who: Who, view: str, label
         where = [*where, "t.due_at IS NULL", "(t.created_at, t.id) > (?, ?)"]
         order = "t.created_at, t.id"
         params = [*params, *after[1:]]
-    sql = ROW_SQL.format(where=" AND ".join(where), order=order)
+    sql = ROW_SQL.format(where=" AND ".join(where), tag_names=bare._tag_names(), order=order,
+                         limit=26)
     out = [f"--- {kind} {who.label} {view} {label}: bare query ---", sql.strip()]
-    out.extend(_plans(kind, raw, bare._sql(sql), [*params, 26]))
+    out.extend(_plans(kind, raw, bare._sql(sql), params))
     return out
 
 

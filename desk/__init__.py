@@ -4,8 +4,6 @@ import logging
 
 from flask import Flask
 from redis import Redis
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from config import INSTANCE_DIR, Config
 
@@ -38,10 +36,10 @@ def create_app(config_class: type = Config) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from desk import models  # noqa: F401 - every model registered before migrations look
+    from desk import database, models  # noqa: F401 - engine events; every model registered
     from desk.auth import sessions
     from desk.extensions import api, babel, csrf, db, limiter, login, migrate, socketio
-    from desk.i18n import select_locale, select_timezone
+    from desk.i18n import install_template_gettext, select_locale, select_timezone
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
@@ -51,6 +49,7 @@ def _init_extensions(app: Flask) -> None:
     sessions.install(login)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_gettext(app)
     limiter.init_app(app)
     api.init_app(app)
 
@@ -75,19 +74,6 @@ def _async_mode(app: Flask) -> str:
     except ImportError:
         return "threading"
     return "gevent" if monkey.is_module_patched("socket") else "threading"
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN001
-    """SQLite as a server database: WAL, NORMAL sync, a busy timeout, enforced FKs."""
-    if type(dbapi_connection).__module__ != "sqlite3":
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
 
 
 def _register_blueprints(app: Flask) -> None:

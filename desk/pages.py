@@ -6,7 +6,7 @@ see desk.api.problems.
 
 import functools
 import math
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
 from babel import Locale
 from babel.dates import format_datetime, format_timedelta
@@ -129,9 +129,14 @@ def relative_time(value) -> str:  # noqa: ANN001
     """'5 minutes ago' / 'in 2 hours', in the viewer's language."""
     if value is None:
         return ""
-    delta = value - utcnow()
+    return relative_between(value, utcnow(), str(viewer_clock()[0]))
+
+
+def relative_between(value: datetime, now: datetime, locale: str) -> str:
+    """relative_time for many values at once: the caller looks up now and the language."""
+    delta = value - now
     unit, amount = _rounded(delta.days * 86400 + delta.seconds)
-    return _relative_text(unit, amount, str(viewer_clock()[0]))
+    return _relative_text(unit, amount, locale)
 
 
 # Babel's units for format_timedelta, largest first, in seconds.

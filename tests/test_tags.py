@@ -172,7 +172,7 @@ def test_tag_changes_are_pushed_live_after_commit(app, make_person, make_ticket,
     socket.disconnect()
 
 
-def test_the_queue_page_reads_tags_in_one_query_whatever_the_page_holds(
+def test_the_queue_page_reads_tags_with_its_rows_whatever_the_page_holds(
         app, client, make_person, make_ticket, api_as):
     agent = make_person(teams=("Bahn",))
     api = api_as(agent)
@@ -191,7 +191,10 @@ def test_the_queue_page_reads_tags_in_one_query_whatever_the_page_holds(
             assert client.get("/inbox/all").status_code == 200
         finally:
             sa.event.remove(engine, "before_cursor_execute", count)
-        assert sum("ticket_tags" in statement for statement in seen) == 1
+        # No query of its own for the tags: they come with the rows (desk.inbox.queue).
+        tag_reads = [statement for statement in seen if "ticket_tags" in statement]
+        assert tag_reads
+        assert all("FROM tickets JOIN channels" in statement for statement in tag_reads)
         return len(seen)
 
     ticket = make_ticket(team="Bahn", handle="@a")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user, login_required
 
-from desk.models import Person, Role, Ticket
+from desk.models import Person, Role, Ticket, inline
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,7 +48,7 @@ def visible_parts(person: Person) -> list[sa.ColumnElement[bool]]:
         return [sa.true()]
     parts = [Ticket.team_id.is_(None)]
     if person.team_ids:
-        parts.append(Ticket.team_id.in_(person.team_ids))
+        parts.append(Ticket.team_id.in_(inline(person.team_ids)))
     return parts
 
 

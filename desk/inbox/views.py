@@ -10,7 +10,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -39,6 +49,7 @@ from desk.inbox.forms import (
     seen_message_id,
     seen_version,
 )
+from desk.inbox.rows import QueueRow, row_views
 from desk.models import (
     Channel,
     Delivery,
@@ -77,13 +88,24 @@ DELIVERY_LABELS = {
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return {
-        # Resolved once per request: a lazy label would translate again on every row.
-        "status_labels": {status: str(label) for status, label in STATUS_LABELS.items()},
-        "priority_labels": {priority: str(label) for priority, label in PRIORITY_LABELS.items()},
+        **_request_labels(),
         "statuses": list(Status),
         "delivery_labels": DELIVERY_LABELS,
-        "now": utcnow(),
+        "now": g.get("desk_now") or utcnow(),
     }
+
+
+def _request_labels() -> dict[str, dict[Any, str]]:
+    """Status and priority labels, translated once per request (a lazy label would
+    translate again on every row)."""
+    labels = g.get("desk_labels")
+    if labels is None:
+        labels = g.desk_labels = {
+            "status_labels": {status: str(label) for status, label in STATUS_LABELS.items()},
+            "priority_labels": {priority: str(label)
+                                for priority, label in PRIORITY_LABELS.items()},
+        }
+    return labels
 
 
 @bp.app_template_test("web_url")
@@ -153,7 +175,15 @@ def _queue_context(person: Person, view: str, current_id: int | None = None) -> 
     link_args = _link_args(view)
     return {"view": view, "wanted": wanted, "page": page, "filters": filters,
             "link_args": link_args, "current_id": current_id,
-            "ticket_href": _ticket_href(link_args)}
+            "rows": _rows(page, link_args)}
+
+
+def _rows(page: queue.Page, link_args: dict[str, str]) -> list[QueueRow]:
+    """The page's rows as the template prints them; `now` is the one the page shows."""
+    now = g.desk_now = utcnow()
+    labels = _request_labels()
+    return row_views(page, _ticket_href(link_args), now, labels["status_labels"],
+                      labels["priority_labels"])
 
 
 def _ticket_href(link_args: dict[str, str]) -> Callable[[int], str]:

@@ -3,7 +3,7 @@
 from desk.models.assignment import AgentState, AssignmentRule, AssignMode, ResponseAction
 from desk.models.attachments import Attachment
 from desk.models.audit import AuditEvent
-from desk.models.base import Base, utcnow
+from desk.models.base import Base, inline, utcnow
 from desk.models.canned import (
     CannedLanguage,
     CannedReply,
@@ -71,12 +71,10 @@ from desk.models.tickets import (
 
 __all__ = [
     "AgentState",
-    "AssignMode",
-    "AssignmentRule",
-    "ResponseAction",
-    "OPEN_STATUSES",
     "Alert",
     "ApiToken",
+    "AssignMode",
+    "AssignmentRule",
     "Attachment",
     "AuditEvent",
     "Base",
@@ -89,13 +87,16 @@ __all__ = [
     "CannedReplyVariant",
     "CannedScope",
     "Channel",
+    "ChannelKind",
     "Clock",
     "ClockOutcome",
-    "ChannelKind",
     "Contact",
     "CsatResponse",
     "Delivery",
+    "Draft",
     "EntryStatus",
+    "Escalation",
+    "EscalationKind",
     "FaqCandidate",
     "FaqEntry",
     "FaqEntryVersion",
@@ -103,17 +104,15 @@ __all__ = [
     "FaqLinkUse",
     "FaqSource",
     "FaqVote",
-    "Draft",
-    "Escalation",
-    "EscalationKind",
     "IntakeEvent",
     "IntakeStatus",
     "JobFailure",
     "Message",
     "MessageKind",
+    "MessageScore",
+    "OPEN_STATUSES",
     "OutboxItem",
     "OutboxState",
-    "MessageScore",
     "Person",
     "PersonRole",
     "Presence",
@@ -122,6 +121,7 @@ __all__ = [
     "ReportDigest",
     "ReportState",
     "ReportTicketFact",
+    "ResponseAction",
     "Role",
     "SlaPolicy",
     "Status",
@@ -132,6 +132,7 @@ __all__ = [
     "TicketSla",
     "TicketTag",
     "hash_token",
+    "inline",
     "team_members",
     "utcnow",
 ]

@@ -1,0 +1,74 @@
+"""PostgreSQL connections keep their prepared statements (desk.database).
+
+On a database of its own, next to the suite's: the test changes a column's type under
+a running pool, as a migration would.
+"""
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+import desk.database  # noqa: F401 - the engine events under test
+from tests.conftest import PG_URL, service_missing
+
+PROBE = "plan_probe"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[sa.URL]:
+    target = sa.make_url(PG_URL)
+    own = target.set(database=f"{target.database}_plans")
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+            connection.execute(sa.text(f'CREATE DATABASE "{own.database}"'))
+    except sa.exc.OperationalError as exc:
+        service_missing("PostgreSQL", exc)
+    yield own
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def prepared_statements(connection: sa.Connection) -> list[str]:
+    return list(connection.execute(
+        sa.text("SELECT statement FROM pg_prepared_statements")).scalars())
+
+
+def test_a_statement_stays_prepared_across_the_rollback_that_ends_a_request(pg_url):
+    engine = sa.create_engine(pg_url, pool_size=1, max_overflow=0)
+    try:
+        for _ in range(6):  # psycopg prepares on the fifth run
+            with engine.connect() as connection:  # closing rolls back, as a request's end
+                connection.execute(sa.text("SELECT count(*) FROM pg_class WHERE relpages > 0"))
+        with engine.connect() as connection:
+            kept = prepared_statements(connection)
+        assert any("relpages > 0" in statement for statement in kept)
+    finally:
+        engine.dispose()
+
+
+def test_a_plan_made_stale_by_a_migration_fails_one_statement_not_every_one_after(pg_url):
+    engine = sa.create_engine(pg_url, pool_size=1, max_overflow=0)
+    other = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+    query = sa.text(f"SELECT * FROM {PROBE}")
+    try:
+        with other.begin() as connection:
+            connection.execute(sa.text(f"CREATE TABLE {PROBE} (id integer, amount integer)"))
+            connection.execute(sa.text(f"INSERT INTO {PROBE} VALUES (1, 42)"))
+        for _ in range(6):
+            with engine.connect() as connection:
+                assert connection.execute(query).all() == [(1, 42)]
+        with other.begin() as connection:  # the migration, from another process
+            connection.execute(sa.text(f"ALTER TABLE {PROBE} ALTER COLUMN amount TYPE text"))
+
+        with pytest.raises(sa.exc.DBAPIError, match="cached plan must not change result type"):
+            with engine.connect() as connection:
+                connection.execute(query).all()
+        with engine.connect() as connection:
+            assert connection.execute(query).all() == [(1, "42")]
+    finally:
+        engine.dispose()
+        other.dispose()
