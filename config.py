@@ -29,7 +29,8 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: desk.database pings only connections that sat idle.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # The Socket.IO channel on Redis; every side (web, workers) must name the same one.
     SOCKETIO_CHANNEL = os.environ.get("DESK_SOCKETIO_CHANNEL", "desk-socketio")

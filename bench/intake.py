@@ -111,7 +111,8 @@ class Outcome:
     worker_peak_kib: int | None
     worker_command: str
     notes: list[str]
-    cpu_ms: dict[str, float] = field(default_factory=dict)  # per complaint during e2e
+    # CPU ms per complaint by kind of process, for the phases "acks" and "e2e"
+    cpu_ms: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 # -- CPU accounting ---------------------------------------------------------------------------
@@ -138,6 +139,11 @@ def pids_named(*names: str) -> list[int]:
             except (FileNotFoundError, ProcessLookupError):
                 continue
     return found
+
+
+def cpu_per_complaint(before: dict[str, float], after: dict[str, float], n: int
+                      ) -> dict[str, float]:
+    return {kind: (after[kind] - before[kind]) * 1000 / n for kind in after}
 
 
 def cpu_snapshot(web: subprocess.Popen[bytes], pool: list[subprocess.Popen[bytes]]
@@ -432,7 +438,10 @@ def run_database(kind: str, n: int, concurrency: int, workers: int = 1) -> Outco
         post_all(port, complaint_bodies(10_000_000, WARMUP_POSTS), concurrency)
 
         progress(f"{kind}: (a) {n} signed POSTs, {concurrency} connections, no worker")
-        acks = post_all(port, complaint_bodies(0, n), concurrency)
+        bodies = complaint_bodies(0, n)
+        cpu_before = cpu_snapshot(web, pool)
+        acks = post_all(port, bodies, concurrency)
+        cpu_ms = {"acks": cpu_per_complaint(cpu_before, cpu_snapshot(web, pool), n)}
         phases.append(acks)
         progress(f"{kind}: (a) {acks.rate:.0f} acks/s")
 
@@ -451,15 +460,15 @@ def run_database(kind: str, n: int, concurrency: int, workers: int = 1) -> Outco
         progress(f"{kind}: (b) e2e: {n} complaints with the worker running")
         base = count_tickets()
         holder: dict[str, Phase] = {}
+        bodies = complaint_bodies(20_000_000, n)
         poster = threading.Thread(target=lambda: holder.update(
-            acks=post_all(port, complaint_bodies(20_000_000, n), concurrency)))
+            acks=post_all(port, bodies, concurrency)))
         cpu_before = cpu_snapshot(web, pool)
         started = time.perf_counter()
         poster.start()
         e2e_seconds, reached, stalled = wait_for_tickets(count_tickets, base + n, started)
         poster.join()
-        cpu_after = cpu_snapshot(web, pool)
-        cpu_ms = {kind_: (cpu_after[kind_] - cpu_before[kind_]) * 1000 / n for kind_ in cpu_after}
+        cpu_ms["e2e"] = cpu_per_complaint(cpu_before, cpu_snapshot(web, pool), n)
         during = holder["acks"]
         during.name = "acks (worker running)"
         phases.append(during)
@@ -508,9 +517,9 @@ def outcome_table(outcomes: list[Outcome]) -> str:
 
 def cpu_table(outcomes: list[Outcome]) -> str:
     kinds = ("client", "web", "workers", "postgresql", "redis")
-    headers = ("db", *(f"{kind} ms" for kind in kinds), "total ms")
-    rows = [(o.db, *(o.cpu_ms.get(kind, 0.0) for kind in kinds), sum(o.cpu_ms.values()))
-            for o in outcomes if o.cpu_ms]
+    headers = ("db", "phase", *(f"{kind} ms" for kind in kinds), "total ms")
+    rows = [(o.db, phase, *(cpu.get(kind, 0.0) for kind in kinds), sum(cpu.values()))
+            for o in outcomes for phase, cpu in o.cpu_ms.items()]
     return format_table(headers, rows)
 
 
@@ -549,7 +558,8 @@ def main(argv: list[str] | None = None) -> None:
     print(outcome_table(outcomes))
     print()
     print(memory_table(outcomes))
-    print("\nCPU per complaint during e2e (user + system, all processes of each kind):")
+    print("\nCPU per complaint (user + system, all processes of each kind; acks: no worker "
+          "running):")
     print(cpu_table(outcomes))
     notes = [f"load average at start (1/5/15 min): {load_at_start}"]
     notes += [note for outcome in outcomes for note in outcome.notes]

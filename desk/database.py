@@ -6,12 +6,14 @@ the next, so that a page's statements are planned once per connection instead of
 every request (docs/architecture.md, "Database connections").
 """
 
+import time
 from typing import Any
 
 import psycopg
 from psycopg import pq
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy.pool import Pool
 
 
 class PlanKeepingConnection(psycopg.Connection):
@@ -57,6 +59,39 @@ def _drop_stale_plans(context: ExceptionContext) -> None:
     error = context.original_exception
     if isinstance(error, psycopg.errors.FeatureNotSupported) and STALE_PLAN in str(error):
         context.is_disconnect = True
+
+
+# A pooled PostgreSQL connection idle for longer than this is pinged before use.
+IDLE_BEFORE_PING_S = 10.0
+
+
+@event.listens_for(Pool, "checkin")
+def _idle_from(dbapi_connection: Any, connection_record: Any) -> None:
+    connection_record.info["desk.idle_since"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_after_idle(dbapi_connection: Any, connection_record: Any, proxy: Any) -> None:
+    """SQLAlchemy's pool_pre_ping, only for connections that sat idle a while.
+
+    pre_ping costs a round trip on every checkout, that is on every request and every
+    acknowledgement; a connection in steady use has just proved itself. One that was
+    idle (the server may have restarted or a firewall dropped it) is pinged, and a
+    failed ping makes the pool connect afresh. A connection that breaks while in
+    use fails its statement; that error discards the pool's connections.
+    """
+    idle_since = connection_record.info.get("desk.idle_since")
+    if not isinstance(dbapi_connection, psycopg.Connection) or idle_since is None:
+        return  # SQLite has no server to lose; a new connection has just been made
+    if time.monotonic() - idle_since < IDLE_BEFORE_PING_S:
+        return
+    try:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # the ping must not open a transaction
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.autocommit = autocommit
+    except psycopg.Error as error:
+        raise exc.DisconnectionError(f"an idle connection was lost: {error}") from error
 
 
 @event.listens_for(Engine, "connect")

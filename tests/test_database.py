@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-import desk.database  # noqa: F401 - the engine events under test
+import desk.database
 from tests.conftest import PG_URL, service_missing
 
 PROBE = "plan_probe"
@@ -72,3 +72,41 @@ def test_a_plan_made_stale_by_a_migration_fails_one_statement_not_every_one_afte
     finally:
         engine.dispose()
         other.dispose()
+
+
+def test_a_connection_lost_while_idle_is_replaced_before_use(pg_url, monkeypatch):
+    monkeypatch.setattr(desk.database, "IDLE_BEFORE_PING_S", 0.0)
+    engine = sa.create_engine(pg_url, pool_size=1, max_overflow=0)
+    admin = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            lost = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        with admin.connect() as connection:  # the server restarts, a firewall drops it...
+            connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": lost})
+
+        with engine.connect() as connection:
+            now = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        assert now != lost
+    finally:
+        engine.dispose()
+        admin.dispose()
+
+
+def test_a_connection_in_steady_use_is_not_pinged_and_a_loss_costs_one_statement(pg_url):
+    # Used a moment ago, so no ping: losing it shows on the next statement, which fails
+    # (with a ping on every checkout it would not); the pool then connects afresh.
+    engine = sa.create_engine(pg_url, pool_size=1, max_overflow=0)
+    admin = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            lost = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        with admin.connect() as connection:
+            connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": lost})
+
+        with pytest.raises(sa.exc.DBAPIError), engine.connect() as connection:
+            connection.execute(sa.text("SELECT pg_backend_pid()"))
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT pg_backend_pid()")).scalar() != lost
+    finally:
+        engine.dispose()
+        admin.dispose()
