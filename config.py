@@ -29,7 +29,11 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _database_url()
-    # No pool_pre_ping: desk.database pings only connections that sat idle.
+    # PostgreSQL connections each process keeps open (create_app applies it). A gevent web
+    # process serves many requests at once; with fewer pooled connections than requests in
+    # flight, the pool opened and closed a connection (a server process) for every few
+    # acknowledgements. No pool_pre_ping: desk.database pings only connections that sat idle.
+    DESK_DB_POOL_SIZE = int(os.environ.get("DESK_DB_POOL_SIZE", "20"))
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # The Socket.IO channel on Redis; every side (web, workers) must name the same one.

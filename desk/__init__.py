@@ -43,6 +43,11 @@ def _init_extensions(app: Flask) -> None:
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite's pools take no size; a server database gets DESK_DB_POOL_SIZE.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_size": app.config["DESK_DB_POOL_SIZE"], "max_overflow": 20,
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     login.init_app(app)
