@@ -163,3 +163,19 @@ def test_relative_times_read_as_babel_writes_them_in_both_languages():
             ours = _relative_text(*_rounded(delta.days * 86400 + delta.seconds), locale)
             assert ours == babel(delta, locale), (delta, locale)
     assert _relative_text("month", 2, "de") == "in 2 Monaten"
+
+
+def test_template_gettext_translates_escapes_values_and_follows_a_forced_locale(app):
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = '{{ _("Inbox") }}|{{ _("%(name)s holds this ticket.", name=who) }}|{{ _("100%% sure") }}'
+    with app.test_request_context("/", headers={"Accept-Language": "de"}):
+        german = render_template_string(page, who="<script>x</script>")
+        with force_locale("en"):
+            english = render_template_string(page, who="Ann & Bob")
+        again = render_template_string(page, who="Ann")
+    assert german.startswith("Posteingang|&lt;script&gt;x&lt;/script&gt; ")
+    assert german.endswith("|100% sure")
+    assert english == "Inbox|Ann &amp; Bob holds this ticket.|100% sure"
+    assert again.startswith("Posteingang|Ann ")
