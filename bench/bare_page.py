@@ -80,3 +80,11 @@ def install(app: Flask) -> None:
             **inbox_labels())
 
     app.add_url_rule("/bench/bare-inbox/<view>", "bench_bare_inbox", bare_inbox)
+
+    @app.before_request
+    def read_without_transaction() -> None:
+        # As the app's queue pages do (desk.inbox.views.READ_ONLY_PAGES).
+        from flask import request
+
+        if request.endpoint == "bench_bare_inbox":
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -535,3 +535,36 @@ def test_supervisor_reassigns_with_a_reason_shown_in_the_history(app, client, ag
         data = db.session.scalars(sa.select(AuditEvent.data).where(
             AuditEvent.ticket_id == ticket.id, AuditEvent.action == "ticket.assigned")).one()
     assert data["reason"] == "Anna ist im Urlaub"
+
+
+def test_queue_pages_read_outside_a_transaction_and_changes_still_run_in_one(
+        app, signed_in, make_ticket):
+    ticket = make_ticket()
+    seen: list[tuple[str, bool]] = []
+
+    def autocommit(dbapi_connection) -> bool:
+        if hasattr(dbapi_connection, "pgconn"):  # psycopg
+            return dbapi_connection.autocommit
+        return dbapi_connection.isolation_level is None  # sqlite3: no transaction control
+
+    def record(conn, cursor, statement, *args):
+        seen.append((statement.split()[0], autocommit(conn.connection.dbapi_connection)))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert signed_in.get("/inbox/open").status_code == 200
+        assert signed_in.get("/inbox/open/rows").status_code == 200
+        page = list(seen)
+        seen.clear()
+        response = signed_in.post(f"/tickets/{ticket.id}/note",
+                                  data={"note-body": "Bitte Rückruf.", "note-version": "1"})
+        assert response.status_code == 302
+        change = list(seen)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert page and all(outside for _, outside in page)
+    # The connection went back to the pool transactional: a change is one unit of work.
+    assert change and not any(outside for _, outside in change)
+    assert messages_of(app, ticket.id)[-1] == (MessageKind.NOTE, "Bitte Rückruf.")

@@ -108,6 +108,19 @@ def _request_labels() -> dict[str, dict[Any, str]]:
     return labels
 
 
+# Pages that only read: their statements run outside a transaction, which saves the
+# BEGIN and ROLLBACK round trips of a request (two of a queue page's seven on PostgreSQL).
+# Each statement then reads its own snapshot: the rows and the sidebar counts may be a
+# moment apart, as they are between two loads of the page anyway.
+READ_ONLY_PAGES = frozenset({"inbox.queue_view", "inbox.queue_rows"})
+
+
+@bp.before_request
+def _read_without_transaction() -> None:
+    if request.endpoint in READ_ONLY_PAGES and request.method == "GET":
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 @bp.app_template_test("web_url")
 def is_web_url(value: str | None) -> bool:
     """True for http(s) links only; anything else (javascript:, data:) is never a link."""
