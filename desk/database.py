@@ -10,10 +10,19 @@ import time
 from typing import Any
 
 import psycopg
-from psycopg import pq
+from psycopg import _queries, pq
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.pool import Pool
+
+# psycopg turns a query's %(name)s placeholders into $n with a regular expression and
+# remembers the result only for queries up to 4096 bytes and 50 parameters. SQLAlchemy's
+# bulk INSERTs (one INSERT with a VALUES row per object: "insertmanyvalues") are longer,
+# so each batch's INSERT was parsed anew: a fifth of an intake worker's time (py-spy,
+# docs/benchmarks.md). Their text repeats (one per batch size and table), so they are
+# remembered too, up to 256 KiB each (psycopg keeps 128 of them).
+_queries.MAX_CACHED_STATEMENT_LENGTH = 256 * 1024
+_queries.MAX_CACHED_STATEMENT_PARAMS = 65535  # PostgreSQL's limit per statement
 
 
 class PlanKeepingConnection(psycopg.Connection):

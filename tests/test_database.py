@@ -110,3 +110,23 @@ def test_a_connection_in_steady_use_is_not_pinged_and_a_loss_costs_one_statement
     finally:
         engine.dispose()
         admin.dispose()
+
+
+def test_a_bulk_insert_is_parsed_once_per_batch_size_not_once_per_batch(pg_url):
+    from psycopg import _queries
+
+    engine = sa.create_engine(pg_url)
+    table = sa.Table("bulk_probe", sa.MetaData(), sa.Column("id", sa.Integer),
+                     sa.Column("body", sa.Text))
+    rows = [{"id": n, "body": f"complaint {n}"} for n in range(200)]  # 400 parameters
+    try:
+        with engine.begin() as connection:
+            table.create(connection)
+        with engine.begin() as connection:
+            connection.execute(table.insert().values(rows))
+        before = _queries._query2pg.cache_info().hits
+        with engine.begin() as connection:
+            connection.execute(table.insert().values(rows))
+        assert _queries._query2pg.cache_info().hits > before
+    finally:
+        engine.dispose()
