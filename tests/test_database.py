@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 import desk.database
-from tests.conftest import PG_URL, service_missing
+from tests.conftest import PG_URL, _fresh_postgres_database
 
 PROBE = "plan_probe"
 
@@ -19,14 +19,9 @@ PROBE = "plan_probe"
 def pg_url() -> Iterator[sa.URL]:
     target = sa.make_url(PG_URL)
     own = target.set(database=f"{target.database}_plans")
-    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
-            connection.execute(sa.text(f'CREATE DATABASE "{own.database}"'))
-    except sa.exc.OperationalError as exc:
-        service_missing("PostgreSQL", exc)
+    _fresh_postgres_database(own.render_as_string(hide_password=False))
     yield own
+    admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
     admin.dispose()

@@ -110,3 +110,16 @@ def test_supervisors_see_the_alert_banner_and_acknowledge_it(app, client, make_p
     assert client.get(f"/sla/alerts/{alert_id}").status_code == 200
     client.post(f"/sla/alerts/{alert_id}/acknowledge")
     assert "Spike of negative messages" not in client.get("/inbox/open").get_data(as_text=True)
+
+
+def test_a_countdown_is_ok_then_warning_then_breached_at_its_exact_moments():
+    from datetime import UTC, datetime, timedelta
+
+    from desk.sla.status import countdown_state
+
+    due = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    warn = due - timedelta(hours=1)
+    assert countdown_state(due, warn, warn - timedelta(seconds=1)) == "ok"
+    assert countdown_state(due, warn, warn) == "warning"
+    assert countdown_state(due, warn, due) == "breached"
+    assert countdown_state(due, None, due - timedelta(seconds=1)) == "ok"

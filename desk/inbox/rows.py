@@ -15,8 +15,10 @@ from typing import Any
 from desk.inbox.queue import Page
 from desk.models import Priority, Status
 from desk.pages import compact_number, relative_between, viewer_clock
+from desk.sla.status import countdown_state
 
-# Priorities marked with a visible, labelled flag; the others only with a colour.
+# Priorities marked with a visible, labelled flag (a title and hidden text for screen
+# readers); the others only with a colour.
 FLAGGED = frozenset({Priority.URGENT, Priority.HIGH})
 
 
@@ -80,17 +82,9 @@ def _row(row: Any, tags: list[str], href: Callable[[int], str], now: datetime, l
         activity_text=relative_between(activity, now, locale),
         due_at=due.isoformat() if due else None,
         due_text=relative_between(due, now, locale) if due else "",
-        sla_state=_sla_state(due, warn, now),
+        sla_state=countdown_state(due, warn, now) if due else "ok",
         warn_at=warn.isoformat() if due and warn else None,
         sla_paused=row.sla_paused_at is not None,
         escalation_level=row.escalation_level or 0,
     )
 
-
-def _sla_state(due: datetime | None, warn: datetime | None, now: datetime) -> str:
-    """The colour of a countdown, as sla/_macros.html's sla_countdown works it out."""
-    if due is None:
-        return "ok"
-    if due <= now:
-        return "breached"
-    return "warning" if warn and warn <= now else "ok"

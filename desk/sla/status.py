@@ -72,6 +72,14 @@ def urgency(row: TicketSla | None, now: datetime | None = None) -> str:
     return "ok"
 
 
+def countdown_state(due_at: datetime, warn_at: datetime | None, now: datetime) -> str:
+    """The colour of one countdown to `due_at`: ok, warning (past the warning share) or
+    breached. Queue rows (desk.inbox.rows) and sla/_macros.html's sla_countdown show it."""
+    if due_at <= now:
+        return "breached"
+    return "warning" if warn_at is not None and warn_at <= now else "ok"
+
+
 def policy_json(policy: SlaPolicy) -> dict[str, Any]:
     return {
         "id": policy.id, "name": policy.name, "position": policy.position,

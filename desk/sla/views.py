@@ -24,7 +24,7 @@ from desk.sla.schemas import (
     PolicyOrderSchema,
     PolicySchema,
 )
-from desk.sla.status import alert_json, escalation_json, policy_json
+from desk.sla.status import alert_json, countdown_state, escalation_json, policy_json
 
 api_bp = ApiBlueprint("api_sla", __name__, url_prefix="/api/v1",
                       description="SLA policies, escalations and alerts")
@@ -145,7 +145,8 @@ def _sla_helpers() -> dict[str, Any]:
             return []
         return alerts.open_alerts()
 
-    return {"sla_banner_alerts": banner_alerts, "sla_clock_labels": CLOCK_LABELS}
+    return {"sla_banner_alerts": banner_alerts, "sla_clock_labels": CLOCK_LABELS,
+            "sla_countdown_state": countdown_state}
 
 
 @bp.get("/alerts/banner")
