@@ -88,7 +88,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
-    RATELIMIT_HEADERS_ENABLED = True
+    # No X-RateLimit headers: each costs Redis round trips on every limited request; a
+    # refusal (429) says Retry-After (desk.pages).
+    RATELIMIT_HEADERS_ENABLED = False
     # Nothing lost: with the limiter's Redis down, intake still accepts (in-memory limits).
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True

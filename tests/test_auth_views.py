@@ -88,6 +88,7 @@ def test_too_many_attempts_are_rate_limited(client, agent):
             == 200
     response = client.post("/login", data={"email": agent.email, "password": PASSWORD})
     assert response.status_code == 429
+    assert response.headers["Retry-After"] == "60"
     assert "Too many attempts" in response.get_data(as_text=True)
     assert client.get("/inbox/open").status_code == 302  # the right password did not get in
 

@@ -126,6 +126,57 @@ def test_unknown_channel_is_404_and_paused_channel_is_403(app, client, make_chan
     assert count(app, IntakeEvent) == 0
 
 
+def test_a_flood_on_one_channel_is_429_with_retry_after(app, client, make_channel,
+                                                       monkeypatch):
+    make_channel(slug="flooded")
+    monkeypatch.setitem(app.config, "DESK_INTAKE_LIMIT", "2 per minute")
+    for n in range(2):
+        assert post(client, complaint(f"f-{n}"), slug="flooded").status_code == 202
+    refused = post(client, complaint("f-2"), slug="flooded")
+    assert problem(refused, 429)["status"] == 429
+    assert refused.headers["Retry-After"] == "60"
+    assert count(app, IntakeEvent) == 2
+
+
+def change_channel(app, current_slug, **values):
+    """Change a channel behind the web process's back, as an admin in another process."""
+    from desk.models import Channel
+
+    with app.app_context():
+        db.session.execute(sa.update(Channel).where(Channel.slug == current_slug).values(**values))
+        db.session.commit()
+
+
+def test_a_remembered_channel_paused_since_takes_nothing(app, client, make_channel):
+    make_channel()
+    assert post(client, complaint("p-1")).status_code == 202  # the process remembers it
+    change_channel(app, "webhook", is_active=False)
+    problem(post(client, complaint("p-2")), 403)
+    change_channel(app, "webhook", is_active=True)
+    assert post(client, complaint("p-3")).status_code == 202
+    with app.app_context():
+        assert set(db.session.scalars(sa.select(IntakeEvent.external_id))) == {"p-1", "p-3"}
+
+
+def test_a_new_secret_counts_at_once_and_the_old_one_no_longer(app, client, make_channel):
+    make_channel()
+    assert post(client, complaint("s-1")).status_code == 202  # remembered with SECRET
+    change_channel(app, "webhook", secret="the-new-secret")
+    problem(post(client, complaint("s-2")), 401)  # signed with the old secret
+    assert post(client, complaint("s-3"), secret="the-new-secret").status_code == 202
+    problem(post(client, complaint("s-4")), 401)
+    with app.app_context():
+        assert set(db.session.scalars(sa.select(IntakeEvent.external_id))) == {"s-1", "s-3"}
+
+
+def test_a_remembered_channel_deleted_since_is_404(app, client, make_channel):
+    make_channel()
+    assert post(client, complaint("d-1")).status_code == 202
+    change_channel(app, "webhook", slug="renamed")
+    problem(post(client, complaint("d-2")), 404)
+    assert count(app, IntakeEvent) == 1
+
+
 def test_form_channel_takes_no_signed_intake(app, client, make_channel):
     from desk.models import ChannelKind
 

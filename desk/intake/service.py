@@ -1,9 +1,10 @@
 """Intake: store each raw payload first, then turn it into tickets and messages.
 
-`receive()` is the fast path a channel waits on: validate, store the raw
-payload, acknowledge. `process_pending()` (a job) leases a batch of stored
-events and hands it to desk.intake.batch, which finds or creates the contacts
-and tickets and stores the messages, sanitised, set-based.
+`receive()` stores a raw payload for the importer, the contact form and the demo;
+the signed endpoint's fast path is desk.intake.acknowledgement. `process_pending()`
+(a job) leases a batch of stored events and hands it to desk.intake.batch, which
+finds or creates the contacts and tickets and stores the messages, sanitised,
+set-based.
 """
 
 import hashlib
@@ -25,10 +26,10 @@ from desk.commits import commit, savepoint
 from desk.errors import Forbidden, Invalid, NotFound, Unauthorized
 from desk.extensions import db
 from desk.intake import batch
+from desk.intake.acknowledgement import IntakeChannel
 from desk.intake.schemas import IntakePayloadSchema
 from desk.models import (
     Channel,
-    ChannelKind,
     IntakeEvent,
     IntakeStatus,
     utcnow,
@@ -51,7 +52,7 @@ def active_channel(slug: str) -> Channel:
     return channel
 
 
-def verify_signature(channel: Channel, body: bytes, header: str | None) -> None:
+def verify_signature(channel: "Channel | IntakeChannel", body: bytes, header: str | None) -> None:
     """Check `X-Desk-Signature: sha256=<hex>` over the raw body, in constant time."""
     if not channel.secret:
         raise Unauthorized("this channel has no signing secret; it cannot take signed intake")
@@ -104,7 +105,7 @@ def receive(channel: Channel, external_id: str, raw_payload: str) -> tuple[int, 
         .returning(IntakeEvent.id)
     )
     if event_id is None:
-        existing = _event_id(channel.id, external_id)
+        existing = existing_event_id(channel.id, external_id)
         assert existing is not None  # noqa: S101 - the unique constraint just said so
         return existing, False
     schedule_processing()
@@ -118,7 +119,7 @@ def quarantine_raw(channel: Channel, raw_payload: str, reason: str) -> int:
     It is named by its content hash, so the platform's redelivery adds nothing.
     """
     external_id = "raw:" + hashlib.sha256(raw_payload.encode("utf-8", "replace")).hexdigest()
-    existing = _event_id(channel.id, external_id)
+    existing = existing_event_id(channel.id, external_id)
     if existing is not None:
         return existing
     event = IntakeEvent(channel_id=channel.id, external_id=external_id, payload=raw_payload,
@@ -128,14 +129,14 @@ def quarantine_raw(channel: Channel, raw_payload: str, reason: str) -> int:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        return _event_id(channel.id, external_id) or 0
+        return existing_event_id(channel.id, external_id) or 0
     event_id = event.id
     log.warning("intake payload on %s quarantined: %s", channel.slug, reason)
     commit()
     return event_id
 
 
-def _event_id(channel_id: int, external_id: str) -> int | None:
+def existing_event_id(channel_id: int, external_id: str) -> int | None:
     return db.session.scalar(
         sa.select(IntakeEvent.id).where(
             IntakeEvent.channel_id == channel_id, IntakeEvent.external_id == external_id
@@ -299,16 +300,3 @@ def retry_event(event_id: int) -> None:
     audit.record("intake.retry", None, intake_event_id=event_id)
     schedule_processing()
     commit()
-
-
-def channel_for_intake(slug: str) -> Channel:
-    channel = active_channel(slug)
-    if channel.kind == ChannelKind.FORM:
-        raise Forbidden(f"channel '{slug}' takes messages only through the contact form")
-    if channel.kind in POLLED_ONLY:
-        raise Forbidden(f"channel '{slug}' is polled; it takes no pushed messages")
-    return channel
-
-
-# Kinds desk fetches itself; nobody may push into them.
-POLLED_ONLY = frozenset({ChannelKind.FEED, ChannelKind.MASTODON, ChannelKind.EMAIL})

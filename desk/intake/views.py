@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from desk.channels import webhooks
 from desk.errors import DeskError
 from desk.extensions import limiter
-from desk.intake import service
+from desk.intake import acknowledgement, service
 from desk.intake.forms import ContactForm
 from desk.intake.schemas import IntakeAcceptedSchema, IntakePayloadSchema
 
@@ -53,18 +53,19 @@ def receive(slug: str) -> tuple[dict[str, Any], int] | Response:
     Meta and X channels take their platform's own signed deliveries here instead
     (docs/connectors.md); the answer is then `{"stored": [...], "quarantined": [...]}`.
     """
-    channel = service.channel_for_intake(slug)
+    channel = acknowledgement.intake_channel(slug)
     body = request.get_data(cache=False)
     if channel.kind in webhooks.PLATFORM_KINDS:
-        return jsonify(webhooks.take(channel, body, request.headers))
-    service.verify_signature(channel, body, request.headers.get("X-Desk-Signature"))
+        return jsonify(webhooks.take(service.active_channel(slug), body, request.headers))
+    signature = request.headers.get("X-Desk-Signature")
+    channel = acknowledgement.signed_channel(channel, body, signature)
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise DeskError(f"the body is not readable JSON: {exc}") from exc
     payload = service.validate_payload(data)
-    event_id, created = service.receive(channel, payload["external_id"],
-                                        body.decode("utf-8"))
+    event_id, created = acknowledgement.acknowledge(channel, payload["external_id"], body,
+                                                    signature)
     return {"id": event_id, "duplicate": not created}, 202 if created else 200
 
 
