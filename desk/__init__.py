@@ -18,13 +18,14 @@ def create_app(config_class: type = Config) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from desk import cli, commits, pages
+    from desk import cli, commits, jobs, pages
     from desk.assignment import jobs as assignment_jobs
     from desk.faq import jobs as faq_jobs
     from desk.live import broadcast, sockets
     from desk.sla import live as sla_live
 
     commits.install()
+    jobs.install()
     broadcast.install()
     sockets.install()
     faq_jobs.install()
@@ -61,12 +62,17 @@ def _init_extensions(app: Flask) -> None:
     redis_url = app.config["REDIS_URL"]
     if redis_url:
         app.extensions["desk.redis"] = Redis.from_url(redis_url)
+    options = {}
+    if redis_url:
+        from desk.live.publisher import BatchingRedisManager
+
+        options["client_manager"] = BatchingRedisManager(
+            redis_url, channel=app.config["SOCKETIO_CHANNEL"])
     socketio.init_app(
         app,
-        message_queue=redis_url,
-        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=None,  # same origin only
         async_mode=_async_mode(app),
+        **options,
     )
 
 

@@ -7,7 +7,7 @@ the transaction, so they may use the session themselves.
 """
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any
 
 from blinker import Signal
@@ -18,6 +18,17 @@ from desk.extensions import db
 
 _PENDING = "desk.pending"
 _READY = "desk.ready"
+
+# Wrapped around the callbacks of one commit, so their side effects go out together: an
+# intake batch's commit announces hundreds of tickets (desk.live sends its Socket.IO
+# publishes in one Redis pipeline; desk.jobs queues a repeated run once).
+_AROUND_CALLBACKS: list[Callable[[], AbstractContextManager[Any]]] = []
+
+
+def around_callbacks(wrapper: Callable[[], AbstractContextManager[Any]]) -> None:
+    """Enter `wrapper()` around every commit's callbacks; idempotent."""
+    if wrapper not in _AROUND_CALLBACKS:
+        _AROUND_CALLBACKS.append(wrapper)
 
 
 def after_commit(callback: Callable[[], Any]) -> None:
@@ -39,8 +50,13 @@ def commit() -> None:
     session = db.session()
     session.commit()
     ready = session.info.pop(_READY, [])
-    for callback in ready:
-        callback()
+    if not ready:
+        return
+    with ExitStack() as stack:
+        for wrapper in _AROUND_CALLBACKS:
+            stack.enter_context(wrapper())
+        for callback in ready:
+            callback()
 
 
 def _move_to_ready(session: Session) -> None:

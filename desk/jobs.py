@@ -8,14 +8,16 @@ a worker never looks for a row that is not there yet.
 import importlib
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask import current_app
 from redis import Redis
 from rq import Queue, Retry, get_current_job
 
-from desk.commits import after_commit, commit
+from desk.commits import after_commit, around_callbacks, commit
 from desk.extensions import db
 from desk.models import JobFailure, utcnow
 
@@ -52,12 +54,37 @@ def dispatch_once(path: str, args: list[Any], queue: str) -> None:
     already: a burst of events asking for the same work (process intake, drain a team's
     backlog) queues one run, not thousands. The run clears its mark as it starts, so an
     event after that start queues the next run and nothing is missed."""
+    asked = _asked_this_commit.get()
+    if asked is not None:
+        # The callbacks of one commit asked for this run already: that run cannot have
+        # started before the commit, so it sees everything this one would.
+        if (path, *args) in asked:
+            return
+        asked.add((path, *args))
     connection = redis_connection()
     if connection is None:
         run_in_process(path, args, queue)
         return
     if connection.set(_once_mark(path, args), "1", nx=True, ex=ONCE_TTL):
         _rq_enqueue(queue, execute_once, path, args)
+
+
+_asked_this_commit: ContextVar[set[tuple[Any, ...]] | None] = ContextVar(
+    "desk_asked_this_commit", default=None)
+
+
+@contextmanager
+def one_run_per_commit() -> Iterator[None]:
+    """Around one commit's callbacks (desk.commits): dispatch_once asks Redis once per task."""
+    token = _asked_this_commit.set(set())
+    try:
+        yield
+    finally:
+        _asked_this_commit.reset(token)
+
+
+def install() -> None:
+    around_callbacks(one_run_per_commit)
 
 
 def _once_mark(path: str, args: list[Any]) -> str:

@@ -147,3 +147,44 @@ def test_a_complaint_on_one_process_reaches_a_socket_on_another(
         ticket = db.session.get(Ticket, created["ticket_id"])
         assert ticket is not None and ticket.subject.startswith("Zug fällt aus")
     assert set(created) == {"ticket_id", "channel_id", "status", "priority"}
+
+
+def test_a_burst_of_complaints_reaches_the_socket_complete_and_in_order(
+    app, make_person, make_channel, desk_processes
+):
+    """An intake batch's events leave the worker in one Redis pipeline after its commit
+    (desk.live.publisher): every one arrives, each ticket's ticket.created before its
+    message.created."""
+    from desk.auth.service import create_token
+
+    make_channel(slug="webhook", team="Bahn")
+    agent = make_person(email="anna@example.com", teams=("Bahn",))
+    with app.app_context():
+        token = create_token(agent.email)
+
+    received: queue.Queue = queue.Queue()
+    client = socketio_client.Client(reconnection=False)
+    for name in ("ticket.created", "message.created"):
+        client.on(name, lambda data, name=name: received.put((name, data["ticket_id"])))
+    client.connect(desk_processes["a"], auth={"token": token}, wait_timeout=10)
+    burst = 12
+    try:
+        for n in range(burst):
+            body = json.dumps({"external_id": f"burst-{n}", "text": f"Zug {n} fällt aus.",
+                               "author": {"handle": f"@p{n}", "name": "Paul", "reach": 10}})
+            request = urllib.request.Request(
+                f"{desk_processes['b']}/api/v1/intake/webhook", data=body.encode(),
+                method="POST", headers={
+                    "Content-Type": "application/json",
+                    "X-Desk-Signature": sign("s3cret-signing-key", body.encode())})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.status == 202
+        events = [received.get(timeout=30) for _ in range(2 * burst)]
+    finally:
+        client.disconnect()
+    created = [ticket for name, ticket in events if name == "ticket.created"]
+    messages = [ticket for name, ticket in events if name == "message.created"]
+    assert len(set(created)) == burst and set(messages) == set(created)
+    for ticket in created:
+        assert events.index(("ticket.created", ticket)) < events.index(
+            ("message.created", ticket))

@@ -237,6 +237,7 @@ def attach_tickets(arrivals: list[Arrival]) -> None:
             arrival.is_new = True
         by_message[arrival.message_key] = ticket  # a later reply in this batch finds it
         arrival.ticket = ticket
+        joined(arrival)  # before the INSERT: a new ticket is written once, complete
     # In arrival order, so ticket ids follow it. Two runs opening the same new threads in
     # different orders may deadlock here; the caller leases again (desk.intake.service).
     db.session.add_all(opened)
@@ -297,7 +298,7 @@ def subject_from(body_text: str) -> str:
 
 
 def add_messages(arrivals: list[Arrival]) -> None:
-    """The messages in one batched insert; each ticket's counters and status follow."""
+    """The messages in one batched insert (their tickets' counters were set by joined())."""
     for arrival in arrivals:
         arrival.message = Message(
             ticket_id=arrival.ticket.id,  # type: ignore[union-attr]
@@ -311,7 +312,6 @@ def add_messages(arrivals: list[Arrival]) -> None:
             created_at=arrival.created_at,
         )
         db.session.add(arrival.message)
-        joined(arrival)
     db.session.flush()
     for arrival in arrivals:
         store_attachments(arrival)

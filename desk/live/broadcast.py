@@ -9,7 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from desk import events
+from desk.commits import around_callbacks
 from desk.extensions import socketio
+from desk.live.publisher import publishes_together
 from desk.live.rooms import ALL_TEAMS, rooms_for_ticket
 
 
@@ -36,6 +38,7 @@ def _chosen_presence(sender: Any = None, *, person_id: int, status: str, source:
 
 
 def install() -> None:
+    around_callbacks(publishes_together)
     for name, signal in events.ALL.items():
         signal.connect(_EMITTERS[name], weak=False)
     events.presence_changed.connect(_chosen_presence, weak=False)
