@@ -414,3 +414,51 @@ def test_a_burst_of_new_tickets_queues_one_backlog_drain_per_team(app, make_chan
         db.session.commit()
         assert process_pending(50) == 1
     assert drains.count == 1
+
+
+def test_a_batch_writes_each_new_ticket_and_its_clocks_once(app, make_channel, make_person):
+    """New tickets are INSERTed with their counters, mood and priority, their SLA rows with
+    their clocks: no UPDATE of those follows in the same batch, and the values are the
+    ones the SLA scoring gives a ticket on its own."""
+    from desk.intake.service import process_pending
+    from desk.models import Priority, Role, TicketSla
+    from tests.sla_helpers import make_policy
+
+    supervisor = make_person(roles=(Role.SUPERVISOR,))
+    make_policy(app, supervisor)
+    channel = make_channel()
+    payloads = [complaint("calm", text="Wann fährt der nächste Zug nach Köln?",
+                          author={"handle": "@ruhig", "reach": 10}),
+                complaint("angry", text="Unmöglich! Schon wieder ausgefallen, eine Katastrophe!!",
+                          author={"handle": "@wuetend", "reach": 250000})]
+    statements: list[str] = []
+    with app.app_context():
+        for payload in payloads:
+            db.session.add(IntakeEvent(channel_id=channel.id, external_id=payload["external_id"],
+                                       payload=json.dumps(payload)))
+        db.session.commit()
+
+        def seen(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            assert process_pending(50) == 2
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", seen)
+        tickets = {t.thread_key: t for t in db.session.scalars(sa.select(Ticket))}
+        calm, angry = tickets["calm"], tickets["angry"]
+        assert calm.message_count == angry.message_count == 1
+        assert calm.priority == Priority.NORMAL and angry.priority == Priority.URGENT
+        assert angry.sentiment < 0 and angry.sentiment < calm.sentiment
+        for ticket in (calm, angry):
+            row = db.session.get(TicketSla, ticket.id)
+            assert row.first_response_due_at is not None and row.policy_id is not None
+    updated = {column.split("=")[0] for statement in statements
+               if statement.startswith(("UPDATE tickets ", "UPDATE ticket_sla "))
+               for column in statement.split(" SET ")[1].split(" WHERE ")[0].split(", ")}
+    # Only what the clocks decide after the INSERT (the due time the queue sorts by, a
+    # risk escalation) is written to tickets afterwards; ticket_sla rows not at all.
+    assert updated <= {"due_at", "escalation_level"}
+    assert not any(s.startswith("UPDATE ticket_sla ") for s in statements)
+    assert any(s.startswith("INSERT INTO ticket_sla") for s in statements)

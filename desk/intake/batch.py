@@ -36,6 +36,7 @@ from desk.models import (
     IntakeStatus,
     Message,
     MessageKind,
+    Priority,
     Status,
     Ticket,
     utcnow,
@@ -43,6 +44,7 @@ from desk.models import (
 from desk.models.base import dialect_insert
 from desk.sanitize import clean_html, clean_line, html_to_text, safe_url, text_to_html
 from desk.sla import hooks as sla
+from desk.sla.service import opening_mood
 
 log = logging.getLogger(__name__)
 
@@ -273,12 +275,16 @@ def _referenced_tickets(arrivals: list[Arrival]) -> tuple[dict[tuple[int, str], 
 def _new_ticket(arrival: Arrival) -> Ticket:
     data = arrival.data
     assert arrival.contact is not None  # noqa: S101 - attach_contacts ran first
+    # The mood the SLA scoring will find, written with the INSERT (desk.sla.service).
+    mood, priority = opening_mood(arrival.body_text, arrival.contact, Priority.NORMAL)
     return Ticket(
         channel_id=arrival.channel.id,
         contact_id=arrival.contact.id,
         thread_key=data.get("thread_id") or data.get("in_reply_to") or data["external_id"],
         subject=clean_line(data.get("subject"), 200) or subject_from(arrival.body_text),
         status=Status.NEW,
+        priority=priority,
+        sentiment=mood,
         team_id=arrival.channel.team_id,
         created_at=arrival.created_at,
         updated_at=utcnow(),

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from desk.extensions import db
 from desk.models import (
@@ -62,12 +63,35 @@ class RunningClock:
     due_at: datetime
 
 
+_NEW_ROWS = "desk.sla_new_rows"
+
+
 def sla_row(ticket: Ticket) -> TicketSla:
-    row = db.session.get(TicketSla, ticket.id)
+    """The ticket's SLA row: one made in this unit of work and not yet flushed (the
+    identity map does not hold those), the stored one, or a new one."""
+    row = db.session.info.get(_NEW_ROWS, {}).get(ticket.id)
     if row is None:
-        row = TicketSla(ticket_id=ticket.id, paused_minutes=0.0)
-        db.session.add(row)
+        row = db.session.get(TicketSla, ticket.id)
+    if row is None:
+        row = new_sla_row(ticket.id)
     return row
+
+
+def new_sla_row(ticket_id: int) -> TicketSla:
+    """A ticket's first SLA row. It is written with the next flush, complete: an intake
+    batch computes the clocks of its new tickets before anything is sent, so no UPDATE
+    follows the INSERT."""
+    row = TicketSla(ticket_id=ticket_id, paused_minutes=0.0)
+    db.session.add(row)
+    db.session.info.setdefault(_NEW_ROWS, {})[ticket_id] = row
+    return row
+
+
+@sa.event.listens_for(Session, "after_flush_postexec")
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_new_rows(session: Session, *_args: object) -> None:
+    # Flushed rows are in the identity map now; rolled back ones are gone.
+    session.info.pop(_NEW_ROWS, None)
 
 
 @dataclass

@@ -40,6 +40,7 @@ for _word, _value in sorted(((w[:-1], v) for w, v in WORDS.items() if w.endswith
 _EXACT = {w: v for w, v in WORDS.items() if not w.endswith("*")}
 
 
+@lru_cache(maxsize=1024)  # an intake batch asks twice per message (opening_mood)
 def score(text: str, language: str | None = None) -> float:
     """The message's sentiment in -1..1, in its language (German or English)."""
     if not text or not text.strip():

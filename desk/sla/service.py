@@ -52,13 +52,25 @@ def inbound_messages(arrivals: list[tuple[Ticket, Message, Contact]]) -> None:
     rows = list(db.session.scalars(
         sa.select(TicketSla).where(TicketSla.ticket_id.in_(ticket_ids))))
     missing = ticket_ids - {row.ticket_id for row in rows}
-    rows += [TicketSla(ticket_id=ticket_id, paused_minutes=0.0) for ticket_id in sorted(missing)]
-    db.session.add_all(rows)
-    db.session.flush()
+    rows += [clocks.new_sla_row(ticket_id) for ticket_id in sorted(missing)]
     now = utcnow()
     with db.session.no_autoflush:
         for ticket, message, contact in arrivals:
             _inbound_message(ticket, message, contact, now, policies)
+
+
+def opening_mood(text: str, contact: Contact, priority: Priority) -> tuple[float, Priority]:
+    """A new ticket's sentiment and priority from its first message, as inbound_messages()
+    sets them: intake writes them with the ticket's INSERT, so no UPDATE follows."""
+    value = sentiment.score(text, contact.language)
+    return value, raised_priority(priority, assess(value, contact.reach))
+
+
+def raised_priority(priority: Priority, risk: Risk) -> Priority:
+    """Risk only ever raises a priority."""
+    if risk.priority is not None and _rank(risk.priority) > _rank(priority):
+        return risk.priority
+    return priority
 
 
 def _inbound_message(ticket: Ticket, message: Message, contact: Contact, now: datetime,
@@ -73,8 +85,7 @@ def _inbound_message(ticket: Ticket, message: Message, contact: Contact, now: da
     ticket.sentiment = value
     risk = assess(value, contact.reach)
     row = clocks.sla_row(ticket)
-    if risk.priority is not None and _rank(risk.priority) > _rank(ticket.priority):
-        ticket.priority = risk.priority
+    ticket.priority = raised_priority(ticket.priority, risk)
     if risk.reason:
         row.priority_reason = risk.reason
     if risk.escalate:
