@@ -339,8 +339,12 @@ def peak_rss_kib(pid: int) -> int | None:
 # -- the database side ----------------------------------------------------------------------
 
 
+SLA_POLICY = [False]  # --sla-policy: every new ticket gets clocks (desk.sla)
+
+
 def prepare_database(kind: str) -> str:
-    """Fresh, migrated, with one signed webhook channel routed to a team."""
+    """Fresh, migrated, with one signed webhook channel routed to a team (and, with
+    --sla-policy, a round-the-clock SLA policy that every ticket matches)."""
     from desk.auth.service import team_named
     from desk.commits import commit
     from desk.extensions import db
@@ -354,8 +358,29 @@ def prepare_database(kind: str) -> str:
                           secret=SECRET, language="de", team=team_named("Bahn"))
         db.session.add(channel)
         commit()
+        if SLA_POLICY[0]:
+            add_sla_policy()
         db.engine.dispose()
     return url
+
+
+def add_sla_policy() -> None:
+    """A policy as a desk would have one: first answer within an hour, around the clock."""
+    from desk.auth.service import create_person
+    from desk.commits import commit
+    from desk.models import Role
+    from desk.sla.policies import create_policy
+
+    supervisor = create_person("bench-supervisor@example.com", "Bench Supervisor",
+                               [Role.SUPERVISOR], "bench-only-password")
+    every_day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    create_policy(supervisor, {
+        "name": "Standard", "first_response_minutes": 60, "next_response_minutes": 120,
+        "resolution_minutes": 1440, "pause_statuses": ["pending"],
+        "calendar": {"timezone": "Europe/Berlin",
+                     "hours": {day: [["00:00", "24:00"]] for day in every_day}},
+    })
+    commit()
 
 
 def counter(url: str) -> Callable[[], int]:
@@ -541,8 +566,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="comma-separated RQ worker counts to run, e.g. 1,2")
     parser.add_argument("--web-processes", type=int, default=1,
                         help="gunicorn worker processes taking the acknowledgements")
+    parser.add_argument("--sla-policy", action="store_true",
+                        help="an SLA policy every ticket matches (clocks on each new ticket)")
     args = parser.parse_args(argv)
     WEB_PROCESSES[0] = args.web_processes
+    SLA_POLICY[0] = args.sla_policy
     worker_counts = [int(part) for part in args.workers.split(",") if part.strip()]
 
     load_at_start = load_average()
@@ -554,7 +582,8 @@ def main(argv: list[str] | None = None) -> None:
     print(machine_summary(PG_URL if "postgresql" in database_names(args.db) else None,
                           revision))
     print(f"\nintake, {args.n} complaints per phase, {args.concurrency} client connections, "
-          f"gunicorn -k gevent -w {args.web_processes}, RQ workers: {args.workers}\n")
+          f"gunicorn -k gevent -w {args.web_processes}, RQ workers: {args.workers}"
+          f"{', an SLA policy' if args.sla_policy else ''}\n")
     print(outcome_table(outcomes))
     print()
     print(memory_table(outcomes))

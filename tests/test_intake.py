@@ -461,4 +461,6 @@ def test_a_batch_writes_each_new_ticket_and_its_clocks_once(app, make_channel, m
     # risk escalation) is written to tickets afterwards; ticket_sla rows not at all.
     assert updated <= {"due_at", "escalation_level"}
     assert not any(s.startswith("UPDATE ticket_sla ") for s in statements)
+    # The escalations recorded so far are read once for the batch, not once per ticket.
+    assert sum("FROM escalations" in s for s in statements) == 1
     assert any(s.startswith("INSERT INTO ticket_sla") for s in statements)

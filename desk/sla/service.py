@@ -51,12 +51,14 @@ def inbound_messages(arrivals: list[tuple[Ticket, Message, Contact]]) -> None:
     # clocks.sla_row() finds these rows there instead of asking the database per ticket.
     rows = list(db.session.scalars(
         sa.select(TicketSla).where(TicketSla.ticket_id.in_(ticket_ids))))
+    recorded = clocks.recorded_stages(ticket_ids)
     missing = ticket_ids - {row.ticket_id for row in rows}
+    # Made last, after every query: an autoflush would INSERT them before their clocks.
     rows += [clocks.new_sla_row(ticket_id) for ticket_id in sorted(missing)]
     now = utcnow()
     with db.session.no_autoflush:
         for ticket, message, contact in arrivals:
-            _inbound_message(ticket, message, contact, now, policies)
+            _inbound_message(ticket, message, contact, now, policies, recorded)
 
 
 def opening_mood(text: str, contact: Contact, priority: Priority) -> tuple[float, Priority]:
@@ -74,7 +76,7 @@ def raised_priority(priority: Priority, risk: Risk) -> Priority:
 
 
 def _inbound_message(ticket: Ticket, message: Message, contact: Contact, now: datetime,
-                     policies: list[SlaPolicy]) -> None:
+                     policies: list[SlaPolicy], recorded: clocks.RecordedStages) -> None:
     value = sentiment.score(message.body_text, contact.language)
     config = current_app.config
     db.session.add(MessageScore(
@@ -90,7 +92,7 @@ def _inbound_message(ticket: Ticket, message: Message, contact: Contact, now: da
         row.priority_reason = risk.reason
     if risk.escalate:
         escalate_for_risk(ticket, risk.reason or "risk", message.created_at)
-    clocks.recompute(ticket, now, policies)
+    clocks.recompute(ticket, now, policies, recorded)
 
 
 def assess(value: float, reach: int) -> Risk:
