@@ -417,9 +417,9 @@ def test_a_burst_of_new_tickets_queues_one_backlog_drain_per_team(app, make_chan
 
 
 def test_a_batch_writes_each_new_ticket_and_its_clocks_once(app, make_channel, make_person):
-    """New tickets are INSERTed with their counters, mood and priority, their SLA rows with
-    their clocks: no UPDATE of those follows in the same batch, and the values are the
-    ones the SLA scoring gives a ticket on its own."""
+    """New tickets are INSERTed with their counters, mood, priority and due time, their SLA
+    rows with their clocks: no UPDATE of those follows in the same batch, and the values
+    are the ones the SLA scoring gives a ticket on its own."""
     from desk.intake.service import process_pending
     from desk.models import Priority, Role, TicketSla
     from tests.sla_helpers import make_policy
@@ -454,12 +454,13 @@ def test_a_batch_writes_each_new_ticket_and_its_clocks_once(app, make_channel, m
         for ticket in (calm, angry):
             row = db.session.get(TicketSla, ticket.id)
             assert row.first_response_due_at is not None and row.policy_id is not None
+            assert ticket.due_at == min(row.first_response_due_at, row.resolution_due_at)
     updated = {column.split("=")[0] for statement in statements
                if statement.startswith(("UPDATE tickets ", "UPDATE ticket_sla "))
                for column in statement.split(" SET ")[1].split(" WHERE ")[0].split(", ")}
-    # Only what the clocks decide after the INSERT (the due time the queue sorts by, a
-    # risk escalation) is written to tickets afterwards; ticket_sla rows not at all.
-    assert updated <= {"due_at", "escalation_level"}
+    # Only a risk escalation (raised once the ticket is stored) is written to a ticket
+    # afterwards; its due time went in with the INSERT, ticket_sla rows are not updated.
+    assert updated <= {"escalation_level"}
     assert not any(s.startswith("UPDATE ticket_sla ") for s in statements)
     # The escalations recorded so far are read once for the batch, not once per ticket.
     assert sum("FROM escalations" in s for s in statements) == 1

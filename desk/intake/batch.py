@@ -37,6 +37,7 @@ from desk.models import (
     Message,
     MessageKind,
     Priority,
+    SlaPolicy,
     Status,
     Ticket,
     utcnow,
@@ -44,7 +45,8 @@ from desk.models import (
 from desk.models.base import dialect_insert
 from desk.sanitize import clean_html, clean_line, html_to_text, safe_url, text_to_html
 from desk.sla import hooks as sla
-from desk.sla.service import opening_mood
+from desk.sla.policies import list_policies
+from desk.sla.service import prepare_new_ticket
 
 log = logging.getLogger(__name__)
 
@@ -232,6 +234,7 @@ def _insert_contacts(rows: list[dict[str, Any]]) -> None:
 def attach_tickets(arrivals: list[Arrival]) -> None:
     """Join each message to the ticket its thread or reply points at, or open one."""
     by_message, by_thread = _referenced_tickets(arrivals)
+    policies = list_policies()  # a new ticket's clocks are known before it is stored
     opened: list[Ticket] = []
     for arrival in arrivals:
         channel_id = arrival.channel.id
@@ -244,7 +247,7 @@ def attach_tickets(arrivals: list[Arrival]) -> None:
             if ticket is not None:
                 break
         if ticket is None:
-            ticket = _new_ticket(arrival)
+            ticket = _new_ticket(arrival, policies)
             by_thread[(channel_id, ticket.thread_key)] = ticket
             opened.append(ticket)
             arrival.is_new = True
@@ -283,25 +286,24 @@ def _referenced_tickets(arrivals: list[Arrival]) -> tuple[dict[tuple[int, str], 
     return by_message, by_thread
 
 
-def _new_ticket(arrival: Arrival) -> Ticket:
+def _new_ticket(arrival: Arrival, policies: list[SlaPolicy]) -> Ticket:
     data = arrival.data
     assert arrival.contact is not None  # noqa: S101 - attach_contacts ran first
-    # The mood the SLA scoring will find, written with the INSERT (desk.sla.service).
-    mood, priority = opening_mood(arrival.body_text, arrival.contact, Priority.NORMAL)
-    return Ticket(
+    ticket = Ticket(
         channel_id=arrival.channel.id,
         contact_id=arrival.contact.id,
         thread_key=data.get("thread_id") or data.get("in_reply_to") or data["external_id"],
         subject=clean_line(data.get("subject"), 200) or subject_from(arrival.body_text),
         status=Status.NEW,
-        priority=priority,
-        sentiment=mood,
+        priority=Priority.NORMAL,
         team_id=arrival.channel.team_id,
         created_at=arrival.created_at,
         updated_at=utcnow(),
         message_count=0,
         version=1,
     )
+    prepare_new_ticket(ticket, arrival.body_text, arrival.contact, policies)
+    return ticket
 
 
 def subject_from(body_text: str) -> str:
