@@ -117,3 +117,17 @@ def test_thresholds_are_configurable(app, client, make_channel):
     ticket, row = clocks(app, only_ticket_id(app))
     assert ticket.priority == Priority.HIGH
     assert row.priority_reason == "negative, 80 followers"
+
+
+def test_long_texts_are_scored_alike_but_not_remembered():
+    from desk.sla import sentiment
+
+    long_text = "Der Zug ist schon wieder ausgefallen, eine Katastrophe. " * 100
+    assert len(long_text) > sentiment.REMEMBERED_LENGTH
+    remembered = sentiment._remembered_score
+    before = remembered.cache_info()
+    assert sentiment.score(long_text, "de") == sentiment.score(long_text, "de") < 0
+    assert remembered.cache_info() == before  # neither looked up nor stored
+    short = "Der Zug ist schon wieder ausgefallen!"
+    assert sentiment.score(short, "de") == sentiment.score(short, "de") < 0
+    assert remembered.cache_info().hits >= before.hits + 1

@@ -40,9 +40,26 @@ for _word, _value in sorted(((w[:-1], v) for w, v in WORDS.items() if w.endswith
 _EXACT = {w: v for w, v in WORDS.items() if not w.endswith("*")}
 
 
-@lru_cache(maxsize=1024)  # an intake batch asks twice per message (opening_mood)
+# An intake batch asks twice per message (desk.sla.service.prepare_new_ticket, then the
+# SLA pass), a batch apart: the last scores are remembered, but only of texts short enough
+# that the memory stays small (posts; long e-mails are scored anew).
+REMEMBERED_SCORES = 1024
+REMEMBERED_LENGTH = 4000
+
+
 def score(text: str, language: str | None = None) -> float:
     """The message's sentiment in -1..1, in its language (German or English)."""
+    if text and len(text) > REMEMBERED_LENGTH:
+        return _score(text, language)
+    return _remembered_score(text, language)
+
+
+@lru_cache(maxsize=REMEMBERED_SCORES)
+def _remembered_score(text: str, language: str | None) -> float:
+    return _score(text, language)
+
+
+def _score(text: str, language: str | None) -> float:
     if not text or not text.strip():
         return 0.0
     if (language or guess_language(text)).lower().startswith("de"):
