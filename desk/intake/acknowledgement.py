@@ -12,6 +12,7 @@ secret works at once in every process.
 """
 
 import functools
+import hmac
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -20,8 +21,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from desk.commits import commit
-from desk.errors import Conflict, Forbidden, NotFound, Unauthorized
+from desk.errors import Conflict, Forbidden, Unauthorized
 from desk.extensions import db
+from desk.intake.service import (
+    existing_event_id,
+    refuse_unless_active,
+    schedule_processing,
+    sign,
+)
 from desk.models import Channel, ChannelKind, IntakeEvent, IntakeStatus, utcnow
 
 # Kinds desk fetches itself; nobody may push into them.
@@ -55,10 +62,7 @@ def _look_up(slug: str) -> IntakeChannel:
         sa.select(Channel.id, Channel.kind, Channel.secret, Channel.is_active)
         .where(Channel.slug == slug)
     ).one_or_none()
-    if row is None:
-        raise NotFound(f"no channel '{slug}'")
-    if not row.is_active:
-        raise Forbidden(f"channel '{slug}' is paused")
+    refuse_unless_active(slug, row)
     if row.kind == ChannelKind.FORM:
         raise Forbidden(f"channel '{slug}' takes messages only through the contact form")
     if row.kind in POLLED_ONLY:
@@ -74,8 +78,6 @@ def _remembered() -> dict[str, IntakeChannel]:
 def signed_channel(channel: IntakeChannel, body: bytes, header: str | None) -> IntakeChannel:
     """The channel whose secret signed the body; a mismatch with the remembered secret
     asks the table once more (the secret may be new) before it is a 401."""
-    from desk.intake.service import verify_signature
-
     try:
         verify_signature(channel, body, header)
         return channel
@@ -87,22 +89,32 @@ def signed_channel(channel: IntakeChannel, body: bytes, header: str | None) -> I
     return current
 
 
+def verify_signature(channel: IntakeChannel, body: bytes, header: str | None) -> None:
+    """Check `X-Desk-Signature: sha256=<hex>` over the raw body, in constant time."""
+    if not channel.secret:
+        raise Unauthorized("this channel has no signing secret; it cannot take signed intake")
+    if not header or not header.startswith("sha256="):
+        raise Unauthorized("X-Desk-Signature header missing or not of the form sha256=<hex>")
+    if not hmac.compare_digest(sign(channel.secret, body), header.strip().lower()):
+        raise Unauthorized("the signature does not match the body")
+
+
 def acknowledge(channel: IntakeChannel, external_id: str, body: bytes,
                 header: str | None) -> tuple[int, bool]:
     """Store one verified raw payload; returns (event id, created). Seen before: nothing
     added. A channel changed since it was remembered is judged again as it is now."""
-    from desk.intake.service import existing_event_id, schedule_processing
-
     raw = body.decode("utf-8")
     event_id = _store_unless_changed(channel, external_id, raw)
     if event_id is None:
-        current = intake_channel(channel.slug, fresh=True)  # paused or gone: 403 or 404
+        # A duplicate, or the channel changed: paused or gone is a 403 or 404 here, a new
+        # secret is checked as a new request would be.
+        current = intake_channel(channel.slug, fresh=True)
         if current != channel:
             if current.kind != channel.kind:
                 raise Conflict(f"channel '{channel.slug}' changed meanwhile; send again")
-            event_id = _store_unless_changed(signed_channel(current, body, header),
-                                             external_id, raw)
+            verify_signature(current, body, header)
             channel = current
+            event_id = _store_unless_changed(channel, external_id, raw)
     if event_id is None:
         existing = existing_event_id(channel.id, external_id)
         if existing is None:

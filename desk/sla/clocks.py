@@ -120,7 +120,7 @@ def evaluate(ticket: Ticket, now: datetime, policies: list[SlaPolicy] | None = N
              row: TicketSla | None = None) -> Evaluation:
     """Recompute the ticket's clocks; `policies` (in order) and `recorded`
     (recorded_stages() of many tickets) save two queries per ticket. `row` stands in
-    for the ticket's SLA row (opening_due_at)."""
+    for the ticket's SLA row (set_opening_due_at)."""
     row = sla_row(ticket) if row is None else row
     policy = matching_policy(ticket, policies)
     if row.policy_id != (policy.id if policy else None):
@@ -159,12 +159,11 @@ def evaluate(ticket: Ticket, now: datetime, policies: list[SlaPolicy] | None = N
     return Evaluation(row, policy, clocks, pending)
 
 
-def opening_due_at(ticket: Ticket, now: datetime, policies: list[SlaPolicy]) -> datetime | None:
-    """The due time evaluate() gives a ticket that is not stored yet: intake writes it with
-    the ticket's INSERT, so the queue's many indexes are not written twice. The same
+def set_opening_due_at(ticket: Ticket, now: datetime, policies: list[SlaPolicy]) -> None:
+    """Give a ticket that is not stored yet the due time evaluate() would: intake writes it
+    with the ticket's INSERT, so the queue's many indexes are not written twice. The same
     evaluate(), on an SLA row that never joins the session."""
     evaluate(ticket, now, policies, recorded={}, row=TicketSla(paused_minutes=0.0))
-    return ticket.due_at
 
 
 def _stop(ticket: Ticket, row: TicketSla) -> None:

@@ -68,7 +68,7 @@ def prepare_new_ticket(ticket: Ticket, text: str, contact: Contact,
     follows (tests/test_intake.py counts the statements)."""
     ticket.sentiment = sentiment.score(text, contact.language)
     ticket.priority = raised_priority(ticket.priority, assess(ticket.sentiment, contact.reach))
-    ticket.due_at = clocks.opening_due_at(ticket, utcnow(), policies)
+    clocks.set_opening_due_at(ticket, utcnow(), policies)
 
 
 def raised_priority(priority: Priority, risk: Risk) -> Priority:
